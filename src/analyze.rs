@@ -1,0 +1,307 @@
+//! Rule `api-key-on-preflight`: an API whose API-level key reaches the CORS preflight.
+
+use crate::model::{child, is_intrinsic, Api, Target, Template, IMPLICIT_API};
+use crate::parse::{Node, Path, Span};
+
+pub const RULE: &str = "api-key-on-preflight";
+
+/// Where an API's effective `ApiKeyRequired` is written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeySource {
+    Globals,
+    Api(String),
+}
+
+impl KeySource {
+    pub fn describe(&self) -> String {
+        match self {
+            KeySource::Globals => "Globals.Api.Auth".to_string(),
+            KeySource::Api(id) => format!("{id}.Properties.Auth"),
+        }
+    }
+}
+
+/// A setting in an `Auth` map, as an API sees it after Globals are merged in.
+#[derive(Debug, Clone)]
+pub struct AuthSetting<'t> {
+    pub source: KeySource,
+    /// Path of the `Auth` map that holds it.
+    pub auth: Path,
+    pub key_span: Span,
+    pub value: &'t Node,
+    /// Reached through an alias or a `<<` merge key: readable, not editable.
+    pub indirect: bool,
+}
+
+/// What decides whether an API's preflight requires the key.
+pub struct ApiSettings<'t> {
+    pub api_key: Option<AuthSetting<'t>>,
+    pub preflight_flag: Option<AuthSetting<'t>>,
+    /// Why the API has a CORS preflight, if it has one.
+    pub preflight: Option<String>,
+    /// `DefinitionBody` or `DefinitionUri`: the API brings its own body, which events don't reach.
+    pub own_body: Option<&'static str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding<'t> {
+    pub api: String,
+    pub key: AuthSetting<'t>,
+    pub preflight: String,
+    /// The `Type: Api` events of the API, as `Owner.Event`.
+    pub events: Vec<String>,
+    pub own_body: Option<&'static str>,
+}
+
+/// Something in the template samfix can't read with certainty; shown as a warning.
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+    /// An event whose API can't be known: it may belong to an API whose key moves.
+    pub blocks_moving_keys: bool,
+}
+
+pub struct Analysis<'t> {
+    pub findings: Vec<Finding<'t>>,
+    pub notes: Vec<Note>,
+}
+
+pub fn analyze<'t>(template: &Template<'t>) -> Analysis<'t> {
+    let mut notes = unresolved_targets(template);
+    let mut findings = Vec::new();
+    for api in &template.apis {
+        let settings = settings(template, api, &mut notes);
+        let (Some(key), Some(preflight)) = (settings.api_key, settings.preflight) else {
+            continue;
+        };
+        if !key.value.is_truthy()
+            || settings
+                .preflight_flag
+                .is_some_and(|flag| !flag.value.is_truthy())
+        {
+            continue;
+        }
+        findings.push(Finding {
+            api: api.id.clone(),
+            key,
+            preflight,
+            events: template
+                .events_of(&api.id)
+                .map(|event| event.label())
+                .collect(),
+            own_body: settings.own_body,
+        });
+    }
+    Analysis { findings, notes }
+}
+
+/// The API's effective settings, Globals merged in as SAM merges them.
+pub fn settings<'t>(
+    template: &Template<'t>,
+    api: &Api<'t>,
+    notes: &mut Vec<Note>,
+) -> ApiSettings<'t> {
+    let globals = template.globals_api();
+    let ignores = |section: &str| {
+        api.node
+            .and_then(|p| p.get("IgnoreGlobals"))
+            .is_some_and(|ignore| ignores_global(ignore, section))
+    };
+    let global_auth = globals
+        .filter(|_| !ignores("Auth"))
+        .and_then(|g| g.get("Auth"));
+    let own_auth = api.node.and_then(|p| p.get("Auth"));
+    let globals_auth_path = vec![
+        crate::parse::Seg::Key("Globals".into()),
+        crate::parse::Seg::Key("Api".into()),
+        crate::parse::Seg::Key("Auth".into()),
+    ];
+
+    let mut auth_maps: Vec<(&Node, KeySource, Path)> = Vec::new();
+    match own_auth {
+        Some(auth) if is_intrinsic(auth) => {
+            notes.push(Note {
+                span: auth.span.clone(),
+                message: format!("`Auth` of `{}` is an intrinsic function; samfix can't tell whether it requires an API key", api.id),
+                help: Some("check this API's preflight by hand".into()),
+                blocks_moving_keys: false,
+            });
+        }
+        Some(auth) => {
+            let path = child(
+                api.properties
+                    .as_ref()
+                    .expect("explicit APIs have a properties path"),
+                "Auth",
+            );
+            auth_maps.push((auth, KeySource::Api(api.id.clone()), path));
+        }
+        None => {}
+    }
+    // An intrinsic Auth on the resource replaces the global one wholesale.
+    if !own_auth.is_some_and(is_intrinsic) {
+        match global_auth {
+            Some(auth) if is_intrinsic(auth) => notes.push(Note {
+                span: auth.span.clone(),
+                message: "`Globals.Api.Auth` is an intrinsic function; samfix can't tell whether it requires an API key".into(),
+                help: Some("check the preflight of every API by hand".into()),
+                blocks_moving_keys: false,
+            }),
+            Some(auth) => auth_maps.push((auth, KeySource::Globals, globals_auth_path)),
+            None => {}
+        }
+    }
+    let setting = |key: &str| {
+        auth_maps.iter().find_map(|(auth, source, path)| {
+            let (entry, indirect) = auth.lookup(key)?;
+            Some(AuthSetting {
+                source: source.clone(),
+                auth: path.clone(),
+                key_span: entry.key_span.clone(),
+                value: &entry.value,
+                indirect: indirect || matches!(auth.kind, crate::parse::Kind::Alias(_)),
+            })
+        })
+    };
+
+    let own_cors = api
+        .node
+        .and_then(|p| p.get("Cors"))
+        .filter(|c| !c.is_null());
+    let global_cors = globals
+        .filter(|_| !ignores("Cors"))
+        .and_then(|g| g.get("Cors"))
+        .filter(|c| !c.is_null());
+    let options_event = template.events_of(&api.id).find(|event| event.is_options());
+    let body = api.node.and_then(|p| p.get("DefinitionBody"));
+    let preflight = if own_cors.is_some() {
+        Some(format!("`{}` sets `Cors`", api.id))
+    } else if global_cors.is_some() {
+        Some("`Globals.Api` sets `Cors`".to_string())
+    } else if let Some(event) = options_event {
+        Some(format!("event `{}` is an OPTIONS method", event.label()))
+    } else {
+        body.and_then(options_path_in_body)
+            .map(|path| format!("its `DefinitionBody` defines OPTIONS on `{path}`"))
+    };
+    let own_body = if body.is_some() {
+        Some("DefinitionBody")
+    } else if api.node.and_then(|p| p.get("DefinitionUri")).is_some() {
+        Some("DefinitionUri")
+    } else {
+        None
+    };
+    ApiSettings {
+        api_key: setting("ApiKeyRequired"),
+        preflight_flag: setting("AddApiKeyRequiredToCorsPreflight"),
+        preflight,
+        own_body,
+    }
+}
+
+/// `IgnoreGlobals: "*"` or a list naming the section.
+fn ignores_global(ignore: &Node, section: &str) -> bool {
+    match ignore.resolved().as_seq() {
+        Some(seq) => seq.items.iter().any(|item| item.as_str() == Some(section)),
+        None => ignore.as_str() == Some("*"),
+    }
+}
+
+fn options_path_in_body(body: &Node) -> Option<String> {
+    let paths = body.get("paths")?.resolved().as_map()?;
+    paths.entries.iter().find_map(|(path, item)| {
+        let methods = item.value.resolved().as_map()?;
+        methods
+            .entries
+            .keys()
+            .any(|m| m.eq_ignore_ascii_case("options"))
+            .then(|| path.clone())
+    })
+}
+
+fn unresolved_targets(template: &Template) -> Vec<Note> {
+    let api_ids: Vec<&str> = template
+        .apis
+        .iter()
+        .map(|api| api.id.as_str())
+        .filter(|id| *id != IMPLICIT_API)
+        .collect();
+    let mut notes = Vec::new();
+    for event in &template.events {
+        match &event.target {
+            Target::Implicit => {}
+            Target::Named { id, span } => {
+                if template.resource_ids.iter().any(|r| r == id) {
+                    continue;
+                }
+                let help = closest(id, &api_ids).map(|best| format!("did you mean `{best}`?"));
+                notes.push(Note {
+                    span: span.clone(),
+                    message: format!(
+                        "`RestApiId` of event `{}` refers to `{id}`, which is not a resource in this template",
+                        event.label()
+                    ),
+                    help,
+                    blocks_moving_keys: true,
+                });
+            }
+            Target::Unresolvable { span, .. } => notes.push(Note {
+                span: span.clone(),
+                message: format!(
+                    "`RestApiId` of event `{}` is not a `!Ref` to an API in this template; SAM rejects it",
+                    event.label()
+                ),
+                help: Some("write `RestApiId: !Ref <ApiLogicalId>`".into()),
+                blocks_moving_keys: true,
+            }),
+        }
+    }
+    notes
+}
+
+/// The candidate nearest to `name`, if it is near enough to be a typo.
+fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|candidate| {
+            (
+                edit_distance(&name.to_lowercase(), &candidate.to_lowercase()),
+                *candidate,
+            )
+        })
+        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typo_suggestions_ignore_case_and_stay_close() {
+        assert_eq!(
+            closest("SampleAPI", &["SampleApi", "Other"]),
+            Some("SampleApi")
+        );
+        assert_eq!(closest("Completely", &["SampleApi"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

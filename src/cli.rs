@@ -1,0 +1,297 @@
+//! The command line: which files, which mode, and the exit code.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+use crate::plan::Strategy;
+use crate::{check, report, Checked};
+
+/// Repairs AWS SAM templates whose API key requirement breaks CORS preflight requests.
+///
+/// Exit status: 0 when nothing needs fixing (or everything was fixed), 1 when a fix is
+/// pending, 2 when a file could not be read, parsed or safely fixed.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Args {
+    /// Templates to check. Directories are searched for `.yaml`, `.yml`, `.json` and
+    /// `.template` files that declare the SAM transform; `-` reads standard input.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Report findings without changing anything (the default).
+    #[arg(long, group = "mode")]
+    pub check: bool,
+
+    /// Print the fixes as a unified diff.
+    #[arg(long, group = "mode")]
+    pub diff: bool,
+
+    /// Apply the fixes in place (with `-`, print the fixed template).
+    #[arg(long, group = "mode")]
+    pub write: bool,
+
+    /// How to fix a key that reaches the preflight.
+    #[arg(long, value_enum, default_value_t = Strategy::Auto)]
+    pub strategy: Strategy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Check,
+    Diff,
+    Write,
+}
+
+pub fn run() -> ExitCode {
+    let args = Args::parse();
+    let mode = if args.write {
+        Mode::Write
+    } else if args.diff {
+        Mode::Diff
+    } else {
+        Mode::Check
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    let mut status = Status::default();
+    for target in collect(&args.paths, &mut stderr, &mut status) {
+        process(
+            &target,
+            mode,
+            args.strategy,
+            &mut stdout,
+            &mut stderr,
+            &mut status,
+        );
+    }
+    if mode != Mode::Diff {
+        let _ = writeln!(stdout, "{}", status.summary(mode));
+    }
+    ExitCode::from(status.exit_code())
+}
+
+#[derive(Default)]
+struct Status {
+    files: usize,
+    findings: usize,
+    fixable: usize,
+    fixed_files: usize,
+    unfixed: usize,
+    errors: usize,
+}
+
+impl Status {
+    fn exit_code(&self) -> u8 {
+        if self.errors > 0 {
+            2
+        } else if self.unfixed > 0 {
+            1
+        } else {
+            0
+        }
+    }
+
+    fn summary(&self, mode: Mode) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let fixed = if mode == Mode::Write {
+            format!(", {} fixed", plural(self.fixed_files, "file"))
+        } else {
+            String::new()
+        };
+        format!(
+            "{} checked: {}, {} fixable{fixed}, {}",
+            plural(self.files, "file"),
+            plural(self.findings, "finding"),
+            self.fixable,
+            plural(self.errors, "error")
+        )
+    }
+}
+
+enum Target {
+    Stdin,
+    File(PathBuf),
+}
+
+/// The files to check, in a stable order: named files as given, directories walked.
+fn collect(paths: &[PathBuf], stderr: &mut impl Write, status: &mut Status) -> Vec<Target> {
+    let mut targets = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            targets.push(Target::Stdin);
+        } else if path.is_dir() {
+            let mut found = Vec::new();
+            if let Err(error) = walk(path, &mut found) {
+                let _ = writeln!(stderr, "{}: error: {error:#}", path.display());
+                status.errors += 1;
+            }
+            found.sort();
+            targets.extend(found.into_iter().map(Target::File));
+        } else {
+            targets.push(Target::File(path.clone()));
+        }
+    }
+    targets
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| "cannot read the directory")? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            walk(&path, found)?;
+        } else if is_template_name(&path) {
+            let declares = std::fs::read_to_string(&path)
+                .is_ok_and(|text| crate::declares_sam_transform(&text));
+            if declares {
+                found.push(path);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_template_name(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json" | "template")
+    )
+}
+
+fn display(path: &Path) -> String {
+    let text = path.display().to_string();
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+fn process(
+    target: &Target,
+    mode: Mode,
+    strategy: Strategy,
+    out: &mut impl Write,
+    err: &mut impl Write,
+    status: &mut Status,
+) {
+    status.files += 1;
+    let (name, read) = match target {
+        Target::Stdin => {
+            let mut text = Vec::new();
+            (
+                "<stdin>".to_string(),
+                std::io::stdin().read_to_end(&mut text).map(|_| text),
+            )
+        }
+        Target::File(path) => (display(path), std::fs::read(path)),
+    };
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let _ = writeln!(err, "{name}: error: cannot read: {error}");
+            status.errors += 1;
+            return;
+        }
+    };
+    let source = match String::from_utf8(bytes) {
+        Ok(source) => source,
+        Err(error) => {
+            let _ = writeln!(
+                err,
+                "{name}: error: not UTF-8 text (invalid byte at offset {})",
+                error.utf8_error().valid_up_to()
+            );
+            status.errors += 1;
+            return;
+        }
+    };
+    let checked = match check(&source, strategy) {
+        Ok(checked) => checked,
+        Err(error) => {
+            let _ = writeln!(err, "{}", report::error(&name, Some(&source), &error));
+            status.errors += 1;
+            return;
+        }
+    };
+    status.findings += checked.findings.len();
+    status.fixable += checked
+        .fixes
+        .iter()
+        .map(|fix| fix.apis.len())
+        .sum::<usize>();
+    match mode {
+        Mode::Check => {
+            let _ = write!(out, "{}", report::human(&name, &source, &checked));
+            status.unfixed += checked.findings.len();
+        }
+        Mode::Diff => {
+            if let Some(fixed) = &checked.fixed {
+                let _ = write!(out, "{}", report::diff(&name, &source, fixed));
+            }
+            status.unfixed += checked.findings.len();
+        }
+        Mode::Write => {
+            let _ = write!(out, "{}", report::human(&name, &source, &checked));
+            status.unfixed += checked.refusals.iter().map(|r| r.apis.len()).sum::<usize>();
+            write_fixed(target, &name, &checked, out, err, status);
+        }
+    }
+}
+
+fn write_fixed(
+    target: &Target,
+    name: &str,
+    checked: &Checked,
+    out: &mut impl Write,
+    err: &mut impl Write,
+    status: &mut Status,
+) {
+    let Some(fixed) = &checked.fixed else {
+        if let Target::Stdin = target {
+            // Nothing to fix: the template passes through unchanged.
+        }
+        return;
+    };
+    match target {
+        Target::Stdin => {
+            let _ = out.write_all(fixed.as_bytes());
+            status.fixed_files += 1;
+        }
+        Target::File(path) => match write_atomically(path, fixed.as_bytes()) {
+            Ok(()) => status.fixed_files += 1,
+            Err(error) => {
+                let _ = writeln!(err, "{name}: error: {error:#}; the file is unchanged");
+                status.errors += 1;
+            }
+        },
+    }
+}
+
+/// Writes beside the file, then renames over it, so a reader sees the old or the new
+/// template and never a mix. A symlink is followed: its target is replaced.
+fn write_atomically(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let target = std::fs::canonicalize(path).context("cannot resolve the path")?;
+    let dir = target
+        .parent()
+        .context("the file has no parent directory")?;
+    let permissions = std::fs::metadata(&target)
+        .context("cannot read the file's permissions")?
+        .permissions();
+    let mut temp =
+        tempfile::NamedTempFile::new_in(dir).context("cannot create a temporary file beside it")?;
+    temp.write_all(contents)
+        .context("cannot write the temporary file")?;
+    temp.as_file()
+        .sync_all()
+        .context("cannot flush the temporary file")?;
+    std::fs::set_permissions(temp.path(), permissions)
+        .context("cannot keep the file's permissions")?;
+    temp.persist(&target).context("cannot replace the file")?;
+    Ok(())
+}

@@ -1,0 +1,395 @@
+//! Turns value changes into text edits that follow the file's own layout.
+
+use std::ops::Range;
+
+use crate::parse::{Entry, Map, Node, Path, ScalarStyle, Seg};
+use crate::plan::{Change, NewValue};
+use crate::text::{
+    column, indentation_at, line_ending_near, line_start, next_line_start, starts_line,
+};
+
+/// Replace `range` of the source with `content`. The one currency of fixes: `--write`,
+/// `--diff` and every report are made from a list of these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub content: String,
+}
+
+pub fn render(source: &str, root: &Node, changes: &[Change]) -> Result<Vec<Edit>, String> {
+    let mut edits = Vec::new();
+    for change in changes {
+        edits.push(match change {
+            Change::Remove { map, key } => remove(source, root, map, key)?,
+            Change::Insert {
+                map,
+                key,
+                value,
+                after,
+            } => insert(source, root, map, key, *value, after.as_deref())?,
+            Change::Replace { path, value } => {
+                let node = root.at(path).ok_or("the value to replace is gone")?;
+                Edit {
+                    range: node.span.clone(),
+                    content: flow_value(*value, &KeyStyle::plain()),
+                }
+            }
+        });
+    }
+    edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    if edits
+        .windows(2)
+        .any(|pair| pair[0].range.end > pair[1].range.start)
+    {
+        return Err("two edits overlap".into());
+    }
+    Ok(edits)
+}
+
+fn map_at<'n>(root: &'n Node, path: &Path) -> Result<(&'n Node, &'n Map), String> {
+    let node = root.at(path).ok_or("the mapping to edit is gone")?;
+    let map = node.as_map().ok_or("the value to edit is not a mapping")?;
+    Ok((node, map))
+}
+
+fn remove(source: &str, root: &Node, path: &Path, key: &str) -> Result<Edit, String> {
+    let (_, map) = map_at(root, path)?;
+    let index = map
+        .entries
+        .get_index_of(key)
+        .ok_or("the key to remove is gone")?;
+    let entry = &map.entries[index];
+    if !map.flow {
+        if !starts_line(source, entry.key_span.start) {
+            return Err(format!("`{key}` does not start its line"));
+        }
+        let mut start = line_start(source, entry.key_span.start);
+        let end = next_line_start(source, entry.value.span.end);
+        if end == source.len() && !source.ends_with('\n') && start > 0 {
+            // Keep the file's missing final newline missing.
+            start = source[..start - 1]
+                .rfind(|c| c != '\r')
+                .map_or(0, |i| i + 1);
+        }
+        return Ok(Edit {
+            range: start..end,
+            content: String::new(),
+        });
+    }
+    let range = if let Some((_, next)) = map.entries.get_index(index + 1) {
+        let own_lines =
+            starts_line(source, entry.key_span.start) && starts_line(source, next.key_span.start);
+        if own_lines {
+            line_start(source, entry.key_span.start)..line_start(source, next.key_span.start)
+        } else {
+            entry.key_span.start..next.key_span.start
+        }
+    } else if let Some((_, previous)) = index.checked_sub(1).and_then(|i| map.entries.get_index(i))
+    {
+        previous.value.span.end..entry.value.span.end
+    } else {
+        // The map's only entry: keep the braces.
+        let node = root.at(path).ok_or("the mapping to edit is gone")?;
+        node.span.start + 1..node.span.end - 1
+    };
+    Ok(Edit {
+        range,
+        content: String::new(),
+    })
+}
+
+fn insert(
+    source: &str,
+    root: &Node,
+    path: &Path,
+    key: &str,
+    value: NewValue,
+    after: Option<&str>,
+) -> Result<Edit, String> {
+    let node = root.at(path).ok_or("the mapping to edit is gone")?;
+    if node.is_null() {
+        return insert_into_null(source, root, path, node, key, value);
+    }
+    let (_, map) = map_at(root, path)?;
+    let anchor = after
+        .and_then(|k| map.entries.get(k))
+        .or_else(|| map.entries.last().map(|(_, e)| e));
+    let Some(anchor) = anchor else {
+        // `{}`: the first entry goes between the braces.
+        let style = KeyStyle::of(source, root, path, None);
+        let at = node.span.start + 1;
+        return Ok(Edit {
+            range: at..at,
+            content: flow_entry(key, value, &style),
+        });
+    };
+    let style = KeyStyle::of(source, root, path, Some(anchor));
+    let eol = line_ending_near(source, anchor.key_span.start);
+    if !map.flow {
+        let indent = key_indentation(source, anchor.key_span.start);
+        let unit = indent_unit(source, root, path);
+        let mut content = block_entry(key, value, &indent, &unit, eol, &style);
+        let mut at = next_line_start(source, anchor.value.span.end);
+        if at == source.len() && !source.ends_with('\n') {
+            // The anchor is the file's last line and has no newline: start a line, end none.
+            content = format!(
+                "{}{}",
+                line_ending_near(source, 0),
+                content.strip_suffix(eol).unwrap_or(&content)
+            );
+            at = source.len();
+        }
+        return Ok(Edit {
+            range: at..at,
+            content,
+        });
+    }
+    let at = anchor.value.span.end;
+    if starts_line(source, anchor.key_span.start) {
+        let indent = indentation_at(source, anchor.key_span.start);
+        let entry = if style.quote == Some('"') {
+            let unit = json_unit(source, node.span.start, indent);
+            pretty_entry(key, value, indent, &unit, eol, &style)
+        } else {
+            flow_entry(key, value, &style)
+        };
+        return Ok(Edit {
+            range: at..at,
+            content: format!(",{eol}{indent}{entry}"),
+        });
+    }
+    let separator = entry_separator(source, map);
+    Ok(Edit {
+        range: at..at,
+        content: format!("{separator}{}", flow_entry(key, value, &style)),
+    })
+}
+
+/// `Key:` with nothing after it (or `~`, `null`) becomes a mapping.
+fn insert_into_null(
+    source: &str,
+    root: &Node,
+    path: &Path,
+    node: &Node,
+    key: &str,
+    value: NewValue,
+) -> Result<Edit, String> {
+    let (Some(Seg::Key(own_key)), Some(parent)) = (path.last(), path.split_last().map(|(_, p)| p))
+    else {
+        return Err("the empty value is not under a key".into());
+    };
+    let (_, parent_map) = map_at(root, &parent.to_vec())?;
+    let owner = parent_map
+        .entries
+        .get(own_key)
+        .ok_or("the empty value's key is gone")?;
+    let style = KeyStyle::of(source, root, &parent.to_vec(), Some(owner));
+    if !node.span.is_empty() || parent_map.flow {
+        let content = format!("{{{}}}", flow_entry(key, value, &style));
+        let content = if node.span.is_empty() {
+            format!(" {content}")
+        } else {
+            content
+        };
+        return Ok(Edit {
+            range: node.span.clone(),
+            content,
+        });
+    }
+    let eol = line_ending_near(source, owner.key_span.start);
+    let unit = indent_unit(source, root, &parent.to_vec());
+    let indent = format!("{}{unit}", key_indentation(source, owner.key_span.start));
+    let at = next_line_start(source, node.span.end);
+    let mut content = block_entry(key, value, &indent, &unit, eol, &style);
+    if at == source.len() && !source.ends_with('\n') {
+        content = format!("{eol}{}", content.strip_suffix(eol).unwrap_or(&content));
+    }
+    Ok(Edit {
+        range: at..at,
+        content,
+    })
+}
+
+/// How keys are written in a map: quoted like their siblings, `:` spaced like them.
+struct KeyStyle {
+    quote: Option<char>,
+    colon: &'static str,
+}
+
+impl KeyStyle {
+    fn plain() -> Self {
+        KeyStyle {
+            quote: None,
+            colon: ": ",
+        }
+    }
+
+    fn of(source: &str, root: &Node, path: &Path, sample: Option<&Entry>) -> Self {
+        let sample = sample.or_else(|| {
+            // An empty map: take the style of the map's own key.
+            let (Some(Seg::Key(k)), Some((_, parent))) = (path.last(), path.split_last()) else {
+                return None;
+            };
+            root.at(parent)?.as_map()?.entries.get(k)
+        });
+        let Some(sample) = sample else {
+            return KeyStyle::plain();
+        };
+        let quote = match sample.key_style {
+            ScalarStyle::DoubleQuoted => Some('"'),
+            ScalarStyle::SingleQuoted => Some('\''),
+            _ => None,
+        };
+        let after_key = &source[sample.key_span.end..];
+        let tight = after_key.trim_start_matches([' ', '\t']).starts_with(':')
+            && after_key.trim_start_matches([' ', '\t'])[1..]
+                .starts_with(|c: char| c != ' ' && c != '\t' && c != '\n' && c != '\r');
+        let colon = if tight && quote.is_some() { ":" } else { ": " };
+        KeyStyle { quote, colon }
+    }
+
+    fn key(&self, key: &str) -> String {
+        match self.quote {
+            Some(q) => format!("{q}{key}{q}"),
+            None => key.to_string(),
+        }
+    }
+}
+
+fn flow_value(value: NewValue, style: &KeyStyle) -> String {
+    match value {
+        NewValue::True => "true".into(),
+        NewValue::False => "false".into(),
+        NewValue::ApiKeyRequiredTrue => {
+            format!("{{{}{}true}}", style.key("ApiKeyRequired"), style.colon)
+        }
+    }
+}
+
+fn flow_entry(key: &str, value: NewValue, style: &KeyStyle) -> String {
+    format!(
+        "{}{}{}",
+        style.key(key),
+        style.colon,
+        flow_value(value, style)
+    )
+}
+
+/// A JSON-style entry spread over lines like the rest of the file.
+fn pretty_entry(
+    key: &str,
+    value: NewValue,
+    indent: &str,
+    unit: &str,
+    eol: &str,
+    style: &KeyStyle,
+) -> String {
+    match value {
+        NewValue::ApiKeyRequiredTrue => format!(
+            "{}{}{{{eol}{indent}{unit}{}{}true{eol}{indent}}}",
+            style.key(key),
+            style.colon,
+            style.key("ApiKeyRequired"),
+            style.colon
+        ),
+        _ => flow_entry(key, value, style),
+    }
+}
+
+fn block_entry(
+    key: &str,
+    value: NewValue,
+    indent: &str,
+    unit: &str,
+    eol: &str,
+    style: &KeyStyle,
+) -> String {
+    match value {
+        NewValue::ApiKeyRequiredTrue => format!(
+            "{indent}{}:{eol}{indent}{unit}{}: true{eol}",
+            style.key(key),
+            style.key("ApiKeyRequired")
+        ),
+        _ => format!(
+            "{indent}{}: {}{eol}",
+            style.key(key),
+            flow_value(value, style)
+        ),
+    }
+}
+
+/// The white space that puts a new key in the same column as the key at `offset`.
+fn key_indentation(source: &str, offset: usize) -> String {
+    if starts_line(source, offset) {
+        indentation_at(source, offset).to_string()
+    } else {
+        " ".repeat(column(source, offset))
+    }
+}
+
+/// How far this file indents a block mapping below its key: measured at the map being
+/// edited, else at its children, else anywhere in the file.
+fn indent_unit(source: &str, root: &Node, path: &Path) -> String {
+    let width_of = |map: &Map, parent_key_offset: usize| {
+        let first = map.entries.first()?.1;
+        let width =
+            column(source, first.key_span.start).checked_sub(column(source, parent_key_offset))?;
+        (width > 0 && !map.flow).then_some(width)
+    };
+    let own = path.split_last().and_then(|(last, parent)| {
+        let Seg::Key(k) = last else { return None };
+        let parent_entry = root.at(parent)?.as_map()?.entries.get(k)?;
+        width_of(root.at(path)?.as_map()?, parent_entry.key_span.start)
+    });
+    let from_children = || {
+        let map = root.at(path)?.as_map()?;
+        map.entries
+            .values()
+            .find_map(|entry| width_of(entry.value.as_map()?, entry.key_span.start))
+    };
+    let from_file = || {
+        source.lines().find_map(|line| {
+            let width = line.len() - line.trim_start_matches(' ').len();
+            (width > 0 && !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+                .then_some(width)
+        })
+    };
+    " ".repeat(own.or_else(from_children).or_else(from_file).unwrap_or(2))
+}
+
+/// One level of a JSON file's indentation: the entry's indentation past its brace's line.
+fn json_unit(source: &str, brace: usize, entry_indent: &str) -> String {
+    let outer = indentation_at(source, brace);
+    match entry_indent.strip_prefix(outer) {
+        Some(unit) if !unit.is_empty() => unit.to_string(),
+        _ => "  ".to_string(),
+    }
+}
+
+/// `, ` or `,` as between this flow map's entries.
+fn entry_separator(source: &str, map: &Map) -> &'static str {
+    let mut entries = map.entries.values();
+    let (Some(first), Some(second)) = (entries.next(), entries.next()) else {
+        return ", ";
+    };
+    let between = &source[first.value.span.end..second.key_span.start];
+    if between.trim() == "," && !between.contains(' ') {
+        ","
+    } else {
+        ", "
+    }
+}
+
+/// The text after the edits.
+pub fn apply(source: &str, edits: &[Edit]) -> String {
+    let mut out =
+        String::with_capacity(source.len() + edits.iter().map(|e| e.content.len()).sum::<usize>());
+    let mut cursor = 0;
+    for edit in edits {
+        out.push_str(&source[cursor..edit.range.start]);
+        out.push_str(&edit.content);
+        cursor = edit.range.end;
+    }
+    out.push_str(&source[cursor..]);
+    out
+}

@@ -1,0 +1,113 @@
+//! samfix: finds AWS SAM APIs whose API key is required on the CORS preflight, and fixes
+//! them with the smallest text edit the SAM translator agrees with.
+//!
+//! The pipeline, one module each: [`parse`] → [`model`] → [`analyze`] → [`plan`] →
+//! [`edits`] → [`verify`] → [`report`].
+
+pub mod analyze;
+pub mod cli;
+pub mod edits;
+pub mod model;
+pub mod parse;
+pub mod plan;
+pub mod report;
+pub mod text;
+pub mod verify;
+
+use analyze::{KeySource, Note};
+use edits::Edit;
+use parse::Span;
+use plan::{Fix, Refusal, Strategy};
+
+/// A finding, detached from the parsed tree.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub api: String,
+    pub source: KeySource,
+    pub key_span: Span,
+    pub preflight: String,
+    pub events: Vec<String>,
+}
+
+/// Everything samfix concluded about one template.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    pub notes: Vec<Note>,
+    pub fixes: Vec<Fix>,
+    pub refusals: Vec<Refusal>,
+    pub edits: Vec<Edit>,
+    /// The verified text after the edits; `None` when there is nothing to change.
+    pub fixed: Option<String>,
+}
+
+/// Why a template could not be checked or fixed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckError {
+    /// Byte offset the error is about, when it is about a place in the file.
+    pub offset: Option<usize>,
+    pub message: String,
+    pub related: Option<usize>,
+}
+
+/// Runs the whole pipeline on a template's text.
+pub fn check(source: &str, strategy: Strategy) -> Result<Checked, CheckError> {
+    let root = parse::parse(source).map_err(|error| CheckError {
+        offset: Some(error.offset),
+        message: error.message,
+        related: error.related,
+    })?;
+    let template = model::Template::read(&root).map_err(|error| CheckError {
+        offset: Some(error.offset),
+        message: error.message,
+        related: None,
+    })?;
+    let analysis = analyze::analyze(&template);
+    let plan = plan::plan(&template, &analysis, strategy);
+    let changes: Vec<_> = plan.changes().cloned().collect();
+    let unverified = |message: String| CheckError {
+        offset: None,
+        message: format!("no fix written: {message}"),
+        related: None,
+    };
+    let edits = edits::render(source, &root, &changes).map_err(unverified)?;
+    let fixed = if edits.is_empty() {
+        None
+    } else {
+        let fixed = edits::apply(source, &edits);
+        verify::verify(&root, &changes, &fixed, strategy, plan.refusals.len())
+            .map_err(unverified)?;
+        Some(fixed)
+    };
+    let findings = analysis
+        .findings
+        .iter()
+        .map(|finding| Finding {
+            api: finding.api.clone(),
+            source: finding.key.source.clone(),
+            key_span: finding.key.key_span.clone(),
+            preflight: finding.preflight.clone(),
+            events: finding.events.clone(),
+        })
+        .collect();
+    Ok(Checked {
+        findings,
+        notes: analysis.notes,
+        fixes: plan.fixes,
+        refusals: plan.refusals,
+        edits,
+        fixed,
+    })
+}
+
+/// Whether a template declares the SAM transform, for choosing files in a directory.
+pub fn declares_sam_transform(source: &str) -> bool {
+    parse::parse(source)
+        .ok()
+        .and_then(|root| {
+            model::Template::read(&root)
+                .ok()
+                .map(|t| t.declares_sam_transform)
+        })
+        .unwrap_or(false)
+}

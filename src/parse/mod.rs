@@ -1,0 +1,426 @@
+//! The template as a tree: every node knows the bytes it came from.
+//!
+//! `yaml` turns source text into this tree; nothing else in samfix touches the YAML
+//! parser, so it can be swapped without changing the rest of the pipeline.
+
+mod yaml;
+
+use std::ops::Range;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+pub use yaml::parse;
+
+/// A byte range into the source text.
+pub type Span = Range<usize>;
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The node's content: a scalar's text (with its quotes), a flow collection from its
+    /// opening to its closing bracket, a block collection from its first key or dash to the
+    /// end of its last value. Trailing blank lines of block scalars are not included.
+    pub span: Span,
+    /// The tag as written, e.g. `!Ref` or `!!str`.
+    pub tag: Option<String>,
+    pub anchor: Option<String>,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Scalar(Scalar),
+    Map(Map),
+    Seq(Seq),
+    /// `*name`: the anchored node it stands for.
+    Alias(Rc<Node>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scalar {
+    pub value: String,
+    pub style: ScalarStyle,
+}
+
+#[derive(Debug, Clone)]
+pub struct Map {
+    pub flow: bool,
+    pub entries: IndexMap<String, Entry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub key_span: Span,
+    pub key_style: ScalarStyle,
+    pub value: Node,
+}
+
+#[derive(Debug, Clone)]
+pub struct Seq {
+    pub flow: bool,
+    pub items: Vec<Node>,
+}
+
+/// A YAML scalar read the way SAM tooling reads it (PyYAML, YAML 1.1 core types).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolved<'a> {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(String),
+    Str(&'a str),
+}
+
+impl Scalar {
+    pub fn resolve(&self) -> Resolved<'_> {
+        if self.style != ScalarStyle::Plain {
+            return Resolved::Str(&self.value);
+        }
+        resolve_plain(&self.value)
+    }
+}
+
+/// YAML 1.1 resolution of a plain scalar, as PyYAML's SafeLoader does it.
+pub fn resolve_plain(text: &str) -> Resolved<'_> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Resolved::Bool(true)
+        }
+        "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Resolved::Bool(false)
+        }
+        _ => {}
+    }
+    if let Some(int) = parse_yaml11_int(text) {
+        return Resolved::Int(int);
+    }
+    if is_yaml11_float(text) {
+        return Resolved::Float(text.replace('_', "").to_ascii_lowercase());
+    }
+    Resolved::Str(text)
+}
+
+fn parse_yaml11_int(text: &str) -> Option<i128> {
+    let (negative, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let digits = digits.replace('_', "");
+    if digits.is_empty() || digits.contains(':') {
+        return None;
+    }
+    let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
+        i128::from_str_radix(hex, 16).ok()?
+    } else if let Some(bin) = digits.strip_prefix("0b") {
+        i128::from_str_radix(bin, 2).ok()?
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        i128::from_str_radix(&digits[1..], 8).ok()?
+    } else if digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()?
+    } else {
+        return None;
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+fn is_yaml11_float(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let body = lower.trim_start_matches(['-', '+']);
+    if matches!(body, ".inf" | ".nan") {
+        return true;
+    }
+    let body = body.replace('_', "");
+    let (mantissa, exponent) = match body.split_once('e') {
+        Some((m, e)) => (m.to_string(), Some(e.to_string())),
+        None => (body.clone(), None),
+    };
+    let Some((whole, fraction)) = mantissa.split_once('.') else {
+        return false;
+    };
+    let digits_ok = whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && !(whole.is_empty() && fraction.is_empty());
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.trim_start_matches(['-', '+']);
+        !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
+    });
+    digits_ok && exponent_ok
+}
+
+impl Node {
+    /// Follows aliases to the node they stand for.
+    pub fn resolved(&self) -> &Node {
+        match &self.kind {
+            Kind::Alias(target) => target.resolved(),
+            _ => self,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&Map> {
+        match &self.kind {
+            Kind::Map(map) => Some(map),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&Seq> {
+        match &self.kind {
+            Kind::Seq(seq) => Some(seq),
+            _ => None,
+        }
+    }
+
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.kind {
+            Kind::Scalar(scalar) => Some(scalar),
+            _ => None,
+        }
+    }
+
+    /// The text of an untagged scalar that is not null.
+    pub fn as_str(&self) -> Option<&str> {
+        let scalar = self.as_scalar()?;
+        if self.tag.is_some() {
+            return None;
+        }
+        match scalar.resolve() {
+            Resolved::Null => None,
+            _ => Some(&scalar.value),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        self.tag.is_none()
+            && self
+                .as_scalar()
+                .is_some_and(|s| s.resolve() == Resolved::Null)
+    }
+
+    /// Python truthiness of the loaded value, which is how the SAM translator reads
+    /// `ApiKeyRequired` and friends. Tagged nodes are intrinsic functions, always truthy.
+    pub fn is_truthy(&self) -> bool {
+        let node = self.resolved();
+        if node.tag.is_some() {
+            return true;
+        }
+        match &node.kind {
+            Kind::Scalar(scalar) => match scalar.resolve() {
+                Resolved::Null => false,
+                Resolved::Bool(b) => b,
+                Resolved::Int(i) => i != 0,
+                Resolved::Float(f) => {
+                    f.trim_start_matches(['-', '+']).trim_matches(['0', '.']) != ""
+                }
+                Resolved::Str(s) => !s.is_empty(),
+            },
+            Kind::Map(map) => !map.entries.is_empty(),
+            Kind::Seq(seq) => !seq.items.is_empty(),
+            Kind::Alias(_) => unreachable!("resolved() follows aliases"),
+        }
+    }
+
+    /// A map entry, looking through aliases and `<<` merge keys the way a YAML loader
+    /// does. The second value says whether the entry was reached through either, which
+    /// makes it something samfix must not edit.
+    pub fn lookup(&self, key: &str) -> Option<(&Entry, bool)> {
+        let via_alias = matches!(self.kind, Kind::Alias(_));
+        let map = self.resolved().as_map()?;
+        if let Some(entry) = map.entries.get(key) {
+            return Some((entry, via_alias));
+        }
+        let merge = map.entries.get("<<")?;
+        let sources: Vec<&Node> = match &merge.value.resolved().kind {
+            Kind::Seq(seq) => seq.items.iter().collect(),
+            _ => vec![&merge.value],
+        };
+        sources
+            .into_iter()
+            .find_map(|source| source.lookup(key).map(|(entry, _)| (entry, true)))
+    }
+
+    /// The value under `key`, if any (see [`Node::lookup`]).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.lookup(key).map(|(entry, _)| &entry.value)
+    }
+
+    /// Whether two nodes load to the same value: styles, spans and anchors do not matter,
+    /// aliases are followed, plain scalars compare by their YAML 1.1 type.
+    pub fn same_value(&self, other: &Node) -> bool {
+        let mut budget = VALUE_COMPARISON_BUDGET;
+        same_value(self, other, &mut budget)
+    }
+}
+
+/// How many node pairs a value comparison may visit: aliases can make a small file stand
+/// for an enormous value, and a comparison that gives up says "different".
+const VALUE_COMPARISON_BUDGET: usize = 20_000_000;
+
+fn same_value(a: &Node, b: &Node, budget: &mut usize) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    let (a, b) = (a.resolved(), b.resolved());
+    if a.tag != b.tag {
+        return false;
+    }
+    match (&a.kind, &b.kind) {
+        (Kind::Scalar(x), Kind::Scalar(y)) => x.resolve() == y.resolve(),
+        (Kind::Seq(x), Kind::Seq(y)) => {
+            x.items.len() == y.items.len()
+                && x.items
+                    .iter()
+                    .zip(&y.items)
+                    .all(|(p, q)| same_value(p, q, budget))
+        }
+        (Kind::Map(x), Kind::Map(y)) => {
+            x.entries.len() == y.entries.len()
+                && x.entries.iter().all(|(key, entry)| {
+                    y.entries
+                        .get(key)
+                        .is_some_and(|other| same_value(&entry.value, &other.value, budget))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// One step on the way from the document root to a node.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+pub type Path = Vec<Seg>;
+
+impl Node {
+    /// The node at `path`, without following aliases or merge keys.
+    pub fn at(&self, path: &[Seg]) -> Option<&Node> {
+        let Some((first, rest)) = path.split_first() else {
+            return Some(self);
+        };
+        let child = match (first, &self.kind) {
+            (Seg::Key(key), Kind::Map(map)) => &map.entries.get(key)?.value,
+            (Seg::Index(i), Kind::Seq(seq)) => seq.items.get(*i)?,
+            _ => return None,
+        };
+        child.at(rest)
+    }
+
+    pub fn at_mut(&mut self, path: &[Seg]) -> Option<&mut Node> {
+        let Some((first, rest)) = path.split_first() else {
+            return Some(self);
+        };
+        let child = match (first, &mut self.kind) {
+            (Seg::Key(key), Kind::Map(map)) => &mut map.entries.get_mut(key)?.value,
+            (Seg::Index(i), Kind::Seq(seq)) => seq.items.get_mut(*i)?,
+            _ => return None,
+        };
+        child.at_mut(rest)
+    }
+
+    /// Whether any node from the root down to `path` carries an anchor or is an alias:
+    /// an edit there would also change, or could not reach, what the alias shares.
+    pub fn shared_on_path(&self, path: &[Seg]) -> Option<&Node> {
+        let mut node = self;
+        for seg in path {
+            if node.anchor.is_some() || matches!(node.kind, Kind::Alias(_)) {
+                return Some(node);
+            }
+            node = match (seg, &node.kind) {
+                (Seg::Key(key), Kind::Map(map)) => &map.entries.get(key)?.value,
+                (Seg::Index(i), Kind::Seq(seq)) => seq.items.get(*i)?,
+                _ => return None,
+            };
+        }
+        (node.anchor.is_some() || matches!(node.kind, Kind::Alias(_))).then_some(node)
+    }
+
+    pub fn plain(value: &str) -> Node {
+        Node {
+            span: 0..0,
+            tag: None,
+            anchor: None,
+            kind: Kind::Scalar(Scalar {
+                value: value.to_string(),
+                style: ScalarStyle::Plain,
+            }),
+        }
+    }
+
+    pub fn map_of(entries: Vec<(&str, Node)>) -> Node {
+        let entries = entries
+            .into_iter()
+            .map(|(key, value)| {
+                let entry = Entry {
+                    key_span: 0..0,
+                    key_style: ScalarStyle::Plain,
+                    value,
+                };
+                (key.to_string(), entry)
+            })
+            .collect();
+        Node {
+            span: 0..0,
+            tag: None,
+            anchor: None,
+            kind: Kind::Map(Map {
+                flow: false,
+                entries,
+            }),
+        }
+    }
+}
+
+pub fn display_path(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// Why a template could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// Where the problem is, as a byte offset into the source.
+    pub offset: usize,
+    pub message: String,
+    /// Another place the message is about, such as the first of two duplicate keys.
+    pub related: Option<usize>,
+}
+
+impl ParseError {
+    pub fn new(offset: usize, message: impl Into<String>) -> Self {
+        ParseError {
+            offset,
+            message: message.into(),
+            related: None,
+        }
+    }
+
+    pub fn with_related(mut self, offset: usize) -> Self {
+        self.related = Some(offset);
+        self
+    }
+}

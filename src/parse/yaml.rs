@@ -1,0 +1,300 @@
+//! Builds the span-carrying tree from `granit-parser` events.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use granit_parser::{Event, Parser, ScalarStyle as GranitStyle, StructureStyle};
+use indexmap::IndexMap;
+
+use super::{Entry, Kind, Map, Node, ParseError, Scalar, ScalarStyle, Seq, Span};
+
+/// How deeply collections may nest. CloudFormation templates stay far below this; the
+/// limit keeps hostile input from exhausting the stack.
+const NESTING_LIMIT: usize = 200;
+
+/// Parses a single-document YAML (or JSON) template.
+pub fn parse(source: &str) -> Result<Node, ParseError> {
+    let options = granit_parser::options! {
+        emit_anchor_events: true,
+        emit_comments: false,
+        flow_nesting_limit: NESTING_LIMIT,
+        block_nesting_limit: NESTING_LIMIT,
+    };
+    let mut parser = Parser::new_from_str_with_options(source, options);
+    let mut builder = Builder {
+        source,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        root: None,
+    };
+    let mut documents = 0;
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|error| {
+            ParseError::new(error.marker().byte_offset().unwrap_or(0), error.info())
+        })?;
+        let range = span.byte_range().unwrap_or(0..0);
+        match event {
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(ParseError::new(
+                        range.start,
+                        "more than one YAML document; a template is a single document",
+                    ));
+                }
+            }
+            Event::Scalar(value, style, anchor_id, tag) => {
+                let mut range = range;
+                if value.is_empty() && style == GranitStyle::Plain && range.is_empty() {
+                    range = builder.implicit_null_span(range.start);
+                }
+                if matches!(style, GranitStyle::Literal | GranitStyle::Folded) {
+                    range.end = trim_trailing_space(source, &range);
+                }
+                let node = Node {
+                    span: range,
+                    tag: tag.map(|t| t.original()),
+                    anchor: anchor_name(&mut parser, anchor_id),
+                    kind: Kind::Scalar(Scalar {
+                        value: value.into_owned(),
+                        style: style.into(),
+                    }),
+                };
+                builder.complete(node, anchor_id)?;
+            }
+            Event::MappingStart(style, anchor_id, tag) => {
+                let anchor = anchor_name(&mut parser, anchor_id);
+                let body = Body::Map {
+                    entries: IndexMap::new(),
+                    key: None,
+                };
+                builder.open(
+                    range.start,
+                    style,
+                    tag.map(|t| t.original()),
+                    anchor,
+                    anchor_id,
+                    body,
+                )?;
+            }
+            Event::SequenceStart(style, anchor_id, tag) => {
+                let anchor = anchor_name(&mut parser, anchor_id);
+                let body = Body::Seq(Vec::new());
+                builder.open(
+                    range.start,
+                    style,
+                    tag.map(|t| t.original()),
+                    anchor,
+                    anchor_id,
+                    body,
+                )?;
+            }
+            Event::MappingEnd | Event::SequenceEnd => builder.close(range)?,
+            Event::Alias(id) => {
+                let target = builder.anchors.get(&id).cloned().ok_or_else(|| {
+                    ParseError::new(range.start, "alias to an anchor that is not defined")
+                })?;
+                let node = Node {
+                    span: range,
+                    tag: None,
+                    anchor: None,
+                    kind: Kind::Alias(target),
+                };
+                builder.complete(node, 0)?;
+            }
+            Event::UnresolvedAlias(_) => {
+                return Err(ParseError::new(
+                    range.start,
+                    "alias to an anchor that is not defined",
+                ))
+            }
+            _ => {}
+        }
+    }
+    builder
+        .root
+        .ok_or_else(|| ParseError::new(0, "the file is empty"))
+}
+
+/// The anchor's name: with anchor events on, it follows its node's event directly.
+fn anchor_name<'s>(
+    parser: &mut Parser<'s, granit_parser::StrInput<'s>>,
+    anchor_id: usize,
+) -> Option<String> {
+    if anchor_id == 0 {
+        return None;
+    }
+    match parser.peek() {
+        Some(Ok((Event::Anchor(id, _), _))) if *id == anchor_id => {}
+        _ => return Some(String::new()),
+    }
+    match parser.next_event() {
+        Some(Ok((Event::Anchor(_, name), _))) => Some(name.into_owned()),
+        _ => Some(String::new()),
+    }
+}
+
+/// Block scalars own the blank lines after them; the node ends at its last visible text.
+fn trim_trailing_space(source: &str, range: &Span) -> usize {
+    let text = &source[range.clone()];
+    range.start + text.trim_end_matches([' ', '\t', '\r', '\n']).len()
+}
+
+struct Builder<'s> {
+    source: &'s str,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Rc<Node>>,
+    root: Option<Node>,
+}
+
+struct Frame {
+    start: usize,
+    flow: bool,
+    tag: Option<String>,
+    anchor: Option<String>,
+    anchor_id: usize,
+    /// End of the last child, which is where a block collection ends.
+    last_end: usize,
+    body: Body,
+}
+
+enum Body {
+    Map {
+        entries: IndexMap<String, Entry>,
+        key: Option<(String, Span, ScalarStyle)>,
+    },
+    Seq(Vec<Node>),
+}
+
+impl Builder<'_> {
+    fn open(
+        &mut self,
+        start: usize,
+        style: StructureStyle,
+        tag: Option<String>,
+        anchor: Option<String>,
+        anchor_id: usize,
+        body: Body,
+    ) -> Result<(), ParseError> {
+        if self.stack.len() >= NESTING_LIMIT {
+            return Err(ParseError::new(start, "collections are nested too deeply"));
+        }
+        let flow = style == StructureStyle::Flow;
+        self.stack.push(Frame {
+            start,
+            flow,
+            tag,
+            anchor,
+            anchor_id,
+            last_end: start,
+            body,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self, end_token: Span) -> Result<(), ParseError> {
+        let frame = self
+            .stack
+            .pop()
+            .expect("the parser balances collection events");
+        let end = if frame.flow {
+            end_token.end
+        } else {
+            frame.last_end
+        };
+        let kind = match frame.body {
+            Body::Map { entries, .. } => Kind::Map(Map {
+                flow: frame.flow,
+                entries,
+            }),
+            Body::Seq(items) => Kind::Seq(Seq {
+                flow: frame.flow,
+                items,
+            }),
+        };
+        let node = Node {
+            span: frame.start..end,
+            tag: frame.tag,
+            anchor: frame.anchor,
+            kind,
+        };
+        self.complete(node, frame.anchor_id)
+    }
+
+    fn complete(&mut self, node: Node, anchor_id: usize) -> Result<(), ParseError> {
+        if anchor_id != 0 {
+            self.anchors.insert(anchor_id, Rc::new(node.clone()));
+        }
+        let Some(frame) = self.stack.last_mut() else {
+            self.root = Some(node);
+            return Ok(());
+        };
+        frame.last_end = frame.last_end.max(node.span.end);
+        match &mut frame.body {
+            Body::Seq(items) => items.push(node),
+            Body::Map { entries, key } => match key.take() {
+                None => {
+                    let Kind::Scalar(scalar) = node.kind else {
+                        return Err(ParseError::new(
+                            node.span.start,
+                            "a mapping key must be a plain or quoted string",
+                        ));
+                    };
+                    *key = Some((scalar.value, node.span, scalar.style));
+                }
+                Some((name, key_span, key_style)) => {
+                    if let Some(first) = entries.get(&name) {
+                        return Err(ParseError::new(
+                            key_span.start,
+                            format!("duplicate key `{name}`"),
+                        )
+                        .with_related(first.key_span.start));
+                    }
+                    entries.insert(
+                        name,
+                        Entry {
+                            key_span,
+                            key_style,
+                            value: node,
+                        },
+                    );
+                }
+            },
+        }
+        Ok(())
+    }
+
+    /// An empty value (`Key:` followed by nothing) sits right after its key's colon.
+    fn implicit_null_span(&self, fallback: usize) -> Span {
+        let Some(Frame {
+            body:
+                Body::Map {
+                    key: Some((_, key_span, _)),
+                    ..
+                },
+            ..
+        }) = self.stack.last()
+        else {
+            return fallback..fallback;
+        };
+        let after_key = &self.source[key_span.end..];
+        let colon = after_key
+            .find(|c: char| c != ' ' && c != '\t')
+            .filter(|&i| after_key[i..].starts_with(':'))
+            .map(|i| key_span.end + i + 1)
+            .unwrap_or(key_span.end);
+        colon..colon
+    }
+}
+
+impl From<GranitStyle> for ScalarStyle {
+    fn from(style: GranitStyle) -> Self {
+        match style {
+            GranitStyle::Plain => ScalarStyle::Plain,
+            GranitStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+            GranitStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+            GranitStyle::Literal => ScalarStyle::Literal,
+            GranitStyle::Folded => ScalarStyle::Folded,
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! Chooses a fix for each finding and expresses it as changes to the template's values.
+
+use std::collections::BTreeMap;
+
+use crate::analyze::{settings, Analysis, AuthSetting, Finding, KeySource};
+use crate::model::{child, is_intrinsic, Template};
+use crate::parse::{display_path, Kind, Node, Path, Seg, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Strategy {
+    /// `events` where SAM generates the API's body, `flag` where the API brings its own.
+    Auto,
+    /// Move the key from the API to every `Type: Api` event of the API.
+    Events,
+    /// Add `AddApiKeyRequiredToCorsPreflight: false` beside the key.
+    Flag,
+}
+
+/// A change to the template's value; `edits` turns it into text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Remove `key` from the map at `map`.
+    Remove { map: Path, key: String },
+    /// Add `key: value` to the map at `map` (a null value becomes a map), right after
+    /// `after` if the map has that key, else at its end.
+    Insert {
+        map: Path,
+        key: String,
+        value: NewValue,
+        after: Option<String>,
+    },
+    /// Replace the scalar at `path`.
+    Replace { path: Path, value: NewValue },
+}
+
+/// The few values samfix writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewValue {
+    True,
+    False,
+    /// `{ApiKeyRequired: true}`
+    ApiKeyRequiredTrue,
+}
+
+impl NewValue {
+    pub fn to_node(self) -> Node {
+        match self {
+            NewValue::True => Node::plain("true"),
+            NewValue::False => Node::plain("false"),
+            NewValue::ApiKeyRequiredTrue => {
+                Node::map_of(vec![("ApiKeyRequired", Node::plain("true"))])
+            }
+        }
+    }
+}
+
+/// The fix of one key: the APIs it covers, how, and the changes.
+#[derive(Debug, Clone)]
+pub struct Fix {
+    pub source: KeySource,
+    pub apis: Vec<String>,
+    pub strategy: Strategy,
+    /// Why this strategy (and, for `auto`, why not the other).
+    pub reason: String,
+    pub changes: Vec<Change>,
+}
+
+/// A key samfix will not fix, and why.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub source: KeySource,
+    pub apis: Vec<String>,
+    pub span: Span,
+    pub reason: String,
+}
+
+pub struct Plan {
+    pub fixes: Vec<Fix>,
+    pub refusals: Vec<Refusal>,
+}
+
+impl Plan {
+    pub fn changes(&self) -> impl Iterator<Item = &Change> {
+        self.fixes.iter().flat_map(|fix| fix.changes.iter())
+    }
+}
+
+pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Plan {
+    let mut groups: BTreeMap<KeySource, Vec<&Finding>> = BTreeMap::new();
+    for finding in &analysis.findings {
+        groups
+            .entry(finding.key.source.clone())
+            .or_default()
+            .push(finding);
+    }
+    let mut plan = Plan {
+        fixes: Vec::new(),
+        refusals: Vec::new(),
+    };
+    for (source, findings) in groups {
+        let apis: Vec<String> = findings.iter().map(|f| f.api.clone()).collect();
+        let key = &findings[0].key;
+        let refuse = |reason: String| Refusal {
+            source: source.clone(),
+            apis: apis.clone(),
+            span: key.key_span.clone(),
+            reason,
+        };
+        let fix = |strategy, reason: String, changes| Fix {
+            source: source.clone(),
+            apis: apis.clone(),
+            strategy,
+            reason,
+            changes,
+        };
+        let events = || move_to_events(template, analysis, key);
+        let flag = || preflight_flag(template, &findings, key);
+        let outcome = match strategy {
+            Strategy::Events => {
+                events().map(|(changes, reason)| fix(Strategy::Events, reason, changes))
+            }
+            Strategy::Flag => flag().map(|changes| {
+                fix(
+                    Strategy::Flag,
+                    "AddApiKeyRequiredToCorsPreflight: false keeps the key off the preflight"
+                        .into(),
+                    changes,
+                )
+            }),
+            Strategy::Auto => match events() {
+                Ok((changes, reason)) => Ok(fix(Strategy::Events, reason, changes)),
+                Err(why_not) => flag().map(|changes| {
+                    fix(
+                        Strategy::Flag,
+                        format!("not moved to the events: {why_not}"),
+                        changes,
+                    )
+                }),
+            },
+        };
+        match outcome {
+            Ok(fix) => plan.fixes.push(fix),
+            Err(reason) => plan.refusals.push(refuse(reason)),
+        }
+    }
+    plan
+}
+
+/// Remove the API-level key and require it on every event of every API that loses it.
+fn move_to_events(
+    template: &Template,
+    analysis: &Analysis,
+    key: &AuthSetting,
+) -> Result<(Vec<Change>, String), String> {
+    editable(template, key)?;
+    // Every API that reads this key loses it, not only those with a preflight.
+    let mut notes = Vec::new();
+    let losing: Vec<_> = template
+        .apis
+        .iter()
+        .filter(|api| {
+            settings(template, api, &mut notes)
+                .api_key
+                .is_some_and(|k| k.source == key.source && k.value.is_truthy())
+        })
+        .collect();
+    for api in &losing {
+        if let Some(body) = settings(template, api, &mut notes).own_body {
+            return Err(format!(
+                "`{}` has its own `{body}`, which events don't reach: moving the key would strip it from every path of that body",
+                api.id
+            ));
+        }
+    }
+    if let Some(note) = analysis.notes.iter().find(|note| note.blocks_moving_keys) {
+        let help = note
+            .help
+            .as_deref()
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
+        return Err(format!(
+            "{}{help}, so samfix can't tell whether that event needs the key",
+            note.message
+        ));
+    }
+    let mut changes = vec![removal(template.root, &key.auth, "ApiKeyRequired")];
+    for api in &losing {
+        for event in template.events_of(&api.id) {
+            if let Some(change) = event_change(template.root, &event.properties, event.is_options())
+                .map_err(|why| format!("event `{}`: {why}", event.label()))?
+            {
+                changes.push(change);
+            }
+        }
+    }
+    let ids: Vec<&str> = losing.iter().map(|api| api.id.as_str()).collect();
+    Ok((
+        changes,
+        format!(
+            "SAM generates the body of {}, so the events carry the key",
+            ids.join(", ")
+        ),
+    ))
+}
+
+/// What an event of an API that loses its key needs: the key, unless it is an OPTIONS
+/// method, and never `ApiKeyRequired: false`, which SAM rejects once the API has no key.
+fn event_change(
+    root: &Node,
+    properties: &Path,
+    is_options: bool,
+) -> Result<Option<Change>, String> {
+    if let Some(shared) = root.shared_on_path(properties) {
+        return Err(format!(
+            "its `Properties` are shared through an anchor or alias (at byte {})",
+            shared.span.start
+        ));
+    }
+    let props = root
+        .at(properties)
+        .ok_or("its `Properties` can't be edited")?;
+    let Some((auth_entry, indirect)) = props.lookup("Auth") else {
+        return Ok((!is_options).then(|| Change::Insert {
+            map: properties.clone(),
+            key: "Auth".into(),
+            value: NewValue::ApiKeyRequiredTrue,
+            after: None,
+        }));
+    };
+    let auth_path = child(properties, "Auth");
+    let auth = &auth_entry.value;
+    if indirect || root.shared_on_path(&auth_path).is_some() {
+        return Err("its `Auth` comes through an anchor, alias or merge key".into());
+    }
+    if is_intrinsic(auth) {
+        return Err("its `Auth` is an intrinsic function".into());
+    }
+    if auth.is_null() {
+        return Ok((!is_options).then(|| Change::Insert {
+            map: auth_path,
+            key: "ApiKeyRequired".into(),
+            value: NewValue::True,
+            after: None,
+        }));
+    }
+    if auth.as_map().is_none() {
+        return Err("its `Auth` is not a mapping".into());
+    }
+    match auth.lookup("ApiKeyRequired") {
+        Some((_, true)) => Err("its `ApiKeyRequired` comes through a merge key".into()),
+        Some((entry, false)) if entry.value.is_truthy() => Ok(None),
+        Some((entry, false)) if entry.value.is_null() => {
+            Ok((!is_options).then(|| Change::Replace {
+                path: child(&auth_path, "ApiKeyRequired"),
+                value: NewValue::True,
+            }))
+        }
+        Some(_) => Ok(Some(removal(root, &auth_path, "ApiKeyRequired"))),
+        None if is_options => Ok(None),
+        None => Ok(Some(Change::Insert {
+            map: auth_path,
+            key: "ApiKeyRequired".into(),
+            value: NewValue::True,
+            after: None,
+        })),
+    }
+}
+
+/// `AddApiKeyRequiredToCorsPreflight: false` beside the key, and wherever an API overrides
+/// it back to true.
+fn preflight_flag(
+    template: &Template,
+    findings: &[&Finding],
+    key: &AuthSetting,
+) -> Result<Vec<Change>, String> {
+    editable(template, key)?;
+    let mut changes = Vec::new();
+    let mut notes = Vec::new();
+    for finding in findings {
+        let api = template
+            .api(&finding.api)
+            .expect("findings name APIs of the template");
+        match settings(template, api, &mut notes).preflight_flag {
+            Some(flag) => {
+                editable(template, &flag)?;
+                let change = Change::Replace {
+                    path: child(&flag.auth, "AddApiKeyRequiredToCorsPreflight"),
+                    value: NewValue::False,
+                };
+                if !changes.contains(&change) {
+                    changes.push(change);
+                }
+            }
+            None => {
+                let change = Change::Insert {
+                    map: key.auth.clone(),
+                    key: "AddApiKeyRequiredToCorsPreflight".into(),
+                    value: NewValue::False,
+                    after: Some("ApiKeyRequired".into()),
+                };
+                if !changes.contains(&change) {
+                    changes.push(change);
+                }
+            }
+        }
+    }
+    Ok(changes)
+}
+
+/// The `Auth` map holding a setting can be edited in place.
+fn editable(template: &Template, setting: &AuthSetting) -> Result<(), String> {
+    if setting.indirect {
+        return Err(format!(
+            "`{}` reaches the API through an anchor, alias or `<<` merge key; editing it would change every place that shares it",
+            display_path(&setting.auth)
+        ));
+    }
+    if let Some(shared) = template.root.shared_on_path(&setting.auth) {
+        let what = match shared.kind {
+            Kind::Alias(_) => "an alias",
+            _ => "an anchor",
+        };
+        return Err(format!(
+            "`{}` is inside {what}; editing it would change every place that shares it",
+            display_path(&setting.auth)
+        ));
+    }
+    Ok(())
+}
+
+/// Removing the last key of a map removes the map's own entry too, so no empty `Auth:`
+/// (or `Globals: Api:`) is left behind.
+fn removal(root: &Node, map: &Path, key: &str) -> Change {
+    let only_key = root
+        .at(map)
+        .and_then(Node::as_map)
+        .is_some_and(|m| m.entries.len() == 1);
+    if let (true, Some((Seg::Key(map_key), parent))) = (only_key, map.split_last()) {
+        if root.at(parent).and_then(Node::as_map).is_some() {
+            return removal(root, &parent.to_vec(), map_key);
+        }
+    }
+    Change::Remove {
+        map: map.clone(),
+        key: key.to_string(),
+    }
+}
+
+/// The value tree the changes should produce, for checking the text edits.
+pub fn apply_to_tree(root: &Node, changes: &[Change]) -> Option<Node> {
+    let mut tree = root.clone();
+    for change in changes {
+        match change {
+            Change::Remove { map, key } => {
+                let Kind::Map(m) = &mut tree.at_mut(map)?.kind else {
+                    return None;
+                };
+                m.entries.shift_remove(key)?;
+            }
+            Change::Insert {
+                map, key, value, ..
+            } => {
+                let target = tree.at_mut(map)?;
+                if target.is_null() {
+                    *target = Node::map_of(vec![(key, value.to_node())]);
+                } else {
+                    let Kind::Map(m) = &mut target.kind else {
+                        return None;
+                    };
+                    let entry = crate::parse::Entry {
+                        key_span: 0..0,
+                        key_style: crate::parse::ScalarStyle::Plain,
+                        value: value.to_node(),
+                    };
+                    m.entries.insert(key.clone(), entry);
+                }
+            }
+            Change::Replace { path, value } => *tree.at_mut(path)? = value.to_node(),
+        }
+    }
+    Some(tree)
+}

@@ -1,0 +1,116 @@
+//! Positions and line layout of the source text.
+
+/// Maps byte offsets to 1-based lines and columns.
+pub struct LineIndex<'s> {
+    source: &'s str,
+    line_starts: Vec<usize>,
+}
+
+impl<'s> LineIndex<'s> {
+    pub fn new(source: &'s str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex {
+            source,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column; the column counts characters, and a leading byte order
+    /// mark is not one.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.source.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let start = self.line_starts[line];
+        let text = self.source.get(start..offset).unwrap_or("");
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        (line + 1, text.chars().count() + 1)
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The text of a 1-based line, without its line ending.
+    pub fn line_text(&self, line: usize) -> &'s str {
+        let start = self.line_starts[line - 1];
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.source.len());
+        self.source[start..end].trim_end_matches(['\n', '\r'])
+    }
+}
+
+/// Start of the line holding `offset`.
+pub fn line_start(source: &str, offset: usize) -> usize {
+    source[..offset].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Offset just after the line ending of the line holding `offset` (or the end of the text).
+pub fn next_line_start(source: &str, offset: usize) -> usize {
+    source[offset..]
+        .find('\n')
+        .map_or(source.len(), |i| offset + i + 1)
+}
+
+/// The line ending of the line holding `offset`, or the file's first one, or `\n`.
+pub fn line_ending_near(source: &str, offset: usize) -> &'static str {
+    let own = &source[offset..next_line_start(source, offset)];
+    let sample = if own.ends_with('\n') {
+        own
+    } else {
+        first_line(source)
+    };
+    if sample.ends_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    }
+}
+
+fn first_line(source: &str) -> &str {
+    &source[..next_line_start(source, 0)]
+}
+
+/// Whether only spaces, tabs (or a byte order mark) come before `offset` on its line.
+pub fn starts_line(source: &str, offset: usize) -> bool {
+    source[line_start(source, offset)..offset]
+        .trim_start_matches('\u{feff}')
+        .trim_matches([' ', '\t'])
+        .is_empty()
+}
+
+/// The leading white space of the line holding `offset`.
+pub fn indentation_at(source: &str, offset: usize) -> &str {
+    let start = line_start(source, offset);
+    let line = &source[start..];
+    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+    let width = line.len() - line.trim_start_matches([' ', '\t']).len();
+    &line[..width]
+}
+
+/// Column (in bytes, from the line start, ignoring a byte order mark) of `offset`.
+pub fn column(source: &str, offset: usize) -> usize {
+    let start = line_start(source, offset);
+    let prefix = &source[start..offset];
+    prefix.strip_prefix('\u{feff}').unwrap_or(prefix).len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_after_a_bom() {
+        let source = "\u{feff}a: é\r\nb: x\n";
+        let index = LineIndex::new(source);
+        assert_eq!(index.line_col(3), (1, 1));
+        assert_eq!(index.line_col(source.find('é').unwrap()), (1, 4));
+        assert_eq!(index.line_col(source.find('b').unwrap()), (2, 1));
+        assert_eq!(index.line_text(1), "\u{feff}a: é");
+        assert_eq!(line_ending_near(source, 0), "\r\n");
+        assert_eq!(line_ending_near(source, source.find('b').unwrap()), "\n");
+    }
+}
