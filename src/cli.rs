@@ -68,7 +68,11 @@ pub fn run() -> ExitCode {
             &mut status,
         );
     }
-    if mode != Mode::Diff {
+    // The summary goes where it can't mix with a patch or a template on stdout.
+    let stdin_write = mode == Mode::Write && args.paths.iter().any(|p| p.as_os_str() == "-");
+    if mode == Mode::Diff || stdin_write {
+        let _ = writeln!(stderr, "{}", status.summary(mode));
+    } else {
         let _ = writeln!(stdout, "{}", status.summary(mode));
     }
     ExitCode::from(status.exit_code())
@@ -231,15 +235,22 @@ fn process(
             status.unfixed += checked.findings.len();
         }
         Mode::Diff => {
+            // stdout carries only the patch, so `samfix --diff | git apply` works.
+            let _ = write!(err, "{}", report::human(&name, &source, &checked));
             if let Some(fixed) = &checked.fixed {
                 let _ = write!(out, "{}", report::diff(&name, &source, fixed));
             }
             status.unfixed += checked.findings.len();
         }
         Mode::Write => {
-            let _ = write!(out, "{}", report::human(&name, &source, &checked));
+            // With `-`, stdout is the template; the report goes to stderr.
+            let report = report::human(&name, &source, &checked);
+            let _ = match target {
+                Target::Stdin => write!(err, "{report}"),
+                Target::File(_) => write!(out, "{report}"),
+            };
             status.unfixed += checked.refusals.iter().map(|r| r.apis.len()).sum::<usize>();
-            write_fixed(target, &name, &checked, out, err, status);
+            write_fixed(target, &name, &source, &checked, out, err, status);
         }
     }
 }
@@ -247,6 +258,7 @@ fn process(
 fn write_fixed(
     target: &Target,
     name: &str,
+    source: &str,
     checked: &Checked,
     out: &mut impl Write,
     err: &mut impl Write,
@@ -254,7 +266,8 @@ fn write_fixed(
 ) {
     let Some(fixed) = &checked.fixed else {
         if let Target::Stdin = target {
-            // Nothing to fix: the template passes through unchanged.
+            // A filter passes an unchanged template through.
+            let _ = out.write_all(source.as_bytes());
         }
         return;
     };

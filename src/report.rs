@@ -66,6 +66,7 @@ pub fn strategy_name(strategy: Strategy) -> &'static str {
 
 /// A unified diff that `git apply` accepts.
 pub fn diff(path: &str, before: &str, after: &str) -> String {
+    let path = path.trim_start_matches('/');
     similar::TextDiff::from_lines(before, after)
         .unified_diff()
         .context_radius(3)

@@ -219,9 +219,10 @@ impl Node {
                 Resolved::Null => false,
                 Resolved::Bool(b) => b,
                 Resolved::Int(i) => i != 0,
-                Resolved::Float(f) => {
-                    f.trim_start_matches(['-', '+']).trim_matches(['0', '.']) != ""
-                }
+                Resolved::Float(f) => !f
+                    .trim_start_matches(['-', '+'])
+                    .trim_matches(['0', '.'])
+                    .is_empty(),
                 Resolved::Str(s) => !s.is_empty(),
             },
             Kind::Map(map) => !map.entries.is_empty(),

@@ -1,0 +1,344 @@
+//! The command line as a user meets it: exit codes, streams, and what is written.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn samfix(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_samfix"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_samfix"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A temporary directory holding copies of the named fixtures.
+fn workspace(names: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in names {
+        std::fs::copy(fixture(name), dir.path().join(name)).unwrap();
+    }
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn check_reports_the_key_and_exits_1() {
+    let dir = workspace(&["resource_key.yaml"]);
+    let out = samfix(&["resource_key.yaml"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("resource_key.yaml:9:9: api-key-on-preflight: `SampleApi`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("events: SampleFunction.Api"), "{stdout}");
+    assert!(
+        stdout.ends_with("1 file checked: 1 finding, 1 fixable, 0 errors\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn nothing_to_fix_exits_0_and_write_leaves_the_file_alone() {
+    let dir = workspace(&["nothing_to_fix.yaml"]);
+    let before = std::fs::read(dir.path().join("nothing_to_fix.yaml")).unwrap();
+    assert_eq!(
+        samfix(&["nothing_to_fix.yaml"], dir.path()).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        samfix(&["--write", "nothing_to_fix.yaml"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("nothing_to_fix.yaml")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn write_fixes_in_place_and_a_second_run_changes_nothing() {
+    let dir = workspace(&["globals_everywhere.yaml", "crlf_bom.yaml"]);
+    let out = samfix(
+        &["--write", "globals_everywhere.yaml", "crlf_bom.yaml"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout)
+        .ends_with("2 files checked: 3 findings, 3 fixable, 2 files fixed, 0 errors\n"));
+    let fixed: Vec<Vec<u8>> = ["globals_everywhere.yaml", "crlf_bom.yaml"]
+        .iter()
+        .map(|n| std::fs::read(dir.path().join(n)).unwrap())
+        .collect();
+    assert_ne!(
+        fixed[0],
+        std::fs::read(fixture("globals_everywhere.yaml")).unwrap()
+    );
+    assert!(
+        fixed[1].starts_with(b"\xef\xbb\xbf"),
+        "the byte order mark stays"
+    );
+
+    let again = samfix(
+        &["--write", "globals_everywhere.yaml", "crlf_bom.yaml"],
+        dir.path(),
+    );
+    assert_eq!(again.status.code(), Some(0));
+    assert!(text(&again.stdout).contains("0 findings"));
+    let after: Vec<Vec<u8>> = ["globals_everywhere.yaml", "crlf_bom.yaml"]
+        .iter()
+        .map(|n| std::fs::read(dir.path().join(n)).unwrap())
+        .collect();
+    assert_eq!(fixed, after);
+    assert_eq!(
+        samfix(&["globals_everywhere.yaml", "crlf_bom.yaml"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn write_keeps_the_mode_and_replaces_a_symlinks_target() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = workspace(&["resource_key.yaml"]);
+    let real = dir.path().join("resource_key.yaml");
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink("resource_key.yaml", dir.path().join("link.yaml")).unwrap();
+    assert_eq!(
+        samfix(&["--write", "link.yaml"], dir.path()).status.code(),
+        Some(0)
+    );
+    assert!(std::fs::symlink_metadata(dir.path().join("link.yaml"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    assert!(std::fs::read_to_string(&real)
+        .unwrap()
+        .contains("              ApiKeyRequired: true\n"));
+}
+
+#[test]
+fn diff_is_a_patch_git_applies_to_the_same_result_as_write() {
+    let dir = workspace(&["resource_key.yaml", "json_template.json"]);
+    let out = samfix(
+        &["--diff", "resource_key.yaml", "json_template.json"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let patch = text(&out.stdout);
+    assert!(
+        patch.starts_with("--- a/resource_key.yaml\n+++ b/resource_key.yaml\n"),
+        "{patch}"
+    );
+    let yaml_part = patch.split("--- a/json_template.json").next().unwrap();
+    let changed = |sign: char| {
+        yaml_part
+            .lines()
+            .filter(|l| l.starts_with(sign) && !l.starts_with("---") && !l.starts_with("+++"))
+            .count()
+    };
+    assert_eq!((changed('-'), changed('+')), (1, 2), "{yaml_part}");
+    assert!(
+        text(&out.stderr).contains("api-key-on-preflight"),
+        "the report goes to stderr"
+    );
+
+    std::fs::write(dir.path().join("fix.patch"), &patch).unwrap();
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    assert!(git(&["init", "-q"]).status.success());
+    let applied = git(&["apply", "fix.patch"]);
+    assert!(applied.status.success(), "{}", text(&applied.stderr));
+
+    let written = workspace(&["resource_key.yaml", "json_template.json"]);
+    samfix(
+        &["--write", "resource_key.yaml", "json_template.json"],
+        written.path(),
+    );
+    for name in ["resource_key.yaml", "json_template.json"] {
+        assert_eq!(
+            std::fs::read(dir.path().join(name)).unwrap(),
+            std::fs::read(written.path().join(name)).unwrap()
+        );
+    }
+}
+
+#[test]
+fn the_seed_typo_is_reported_with_a_suggestion() {
+    let dir = workspace(&["seed_typo.yaml"]);
+    let out = samfix(&["seed_typo.yaml"], dir.path());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("seed_typo.yaml:22:29: warning: `RestApiId` of event `SampleFunction.Api` refers to `SampleAPI`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("help: did you mean `SampleApi`?"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("fix (flag): not moved to the events"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn stdin_is_read_and_write_prints_the_fixed_template() {
+    let source = std::fs::read(fixture("resource_key.yaml")).unwrap();
+    let check = with_stdin(&["-"], &source);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(text(&check.stdout).starts_with("<stdin>:9:9: api-key-on-preflight"));
+
+    let fixed = with_stdin(&["--write", "-"], &source);
+    assert_eq!(fixed.status.code(), Some(0));
+    let expected = samfix::check(&text(&source), samfix::plan::Strategy::Auto)
+        .unwrap()
+        .fixed
+        .unwrap();
+    assert_eq!(text(&fixed.stdout), expected);
+
+    let clean = std::fs::read(fixture("nothing_to_fix.yaml")).unwrap();
+    assert_eq!(with_stdin(&["--write", "-"], &clean).stdout, clean);
+}
+
+#[test]
+fn bad_input_is_named_with_line_and_column_and_other_files_still_get_fixed() {
+    let dir = workspace(&["resource_key.yaml"]);
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "Resources:\n  Api:\n    Type: [unclosed\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("latin1.yaml"), b"Description: caf\xe9\n").unwrap();
+    let out = samfix(
+        &["--write", "broken.yaml", "latin1.yaml", "resource_key.yaml"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with("broken.yaml:3:11: error: "),
+        "{stderr}"
+    );
+    assert_eq!(
+        lines[1],
+        "latin1.yaml: error: not UTF-8 text (invalid byte at offset 16)"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("broken.yaml")).unwrap(),
+        "Resources:\n  Api:\n    Type: [unclosed\n"
+    );
+    assert_ne!(
+        std::fs::read(dir.path().join("resource_key.yaml")).unwrap(),
+        std::fs::read(fixture("resource_key.yaml")).unwrap()
+    );
+}
+
+#[test]
+fn duplicate_keys_name_both_places() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("dup.yaml"),
+        "Resources:\n  A:\n    Type: X\n  A:\n    Type: Y\n",
+    )
+    .unwrap();
+    let out = samfix(&["dup.yaml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "dup.yaml:4:3: error: duplicate key `A` (first at line 2, column 3)\n"
+    );
+}
+
+#[test]
+fn directories_are_walked_for_sam_templates_only() {
+    let dir = workspace(&[
+        "resource_key.yaml",
+        "json_template.json",
+        "nothing_to_fix.yaml",
+    ]);
+    std::fs::create_dir(dir.path().join("nested")).unwrap();
+    std::fs::copy(
+        fixture("definition_body.yaml"),
+        dir.path().join("nested/api.yml"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("workflow.yaml"), "on: push\njobs: {}\n").unwrap();
+    std::fs::write(dir.path().join("broken-but-not-sam.yaml"), "a: [\n").unwrap();
+    std::fs::create_dir(dir.path().join(".hidden")).unwrap();
+    std::fs::copy(
+        fixture("resource_key.yaml"),
+        dir.path().join(".hidden/skipped.yaml"),
+    )
+    .unwrap();
+    let out = samfix(&["."], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let files: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| l.split(':').next())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "json_template.json",
+            "nested/api.yml",
+            "resource_key.yaml",
+            "4 files checked"
+        ],
+        "{stdout}"
+    );
+}
+
+#[test]
+fn events_strategy_refuses_a_definition_body_and_says_why() {
+    let dir = workspace(&["definition_body.yaml"]);
+    let out = samfix(
+        &["--write", "--strategy", "events", "definition_body.yaml"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("needs a human: `Api` has its own `DefinitionBody`"));
+    assert_eq!(
+        std::fs::read(dir.path().join("definition_body.yaml")).unwrap(),
+        std::fs::read(fixture("definition_body.yaml")).unwrap()
+    );
+}

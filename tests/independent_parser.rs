@@ -1,0 +1,97 @@
+//! Reads every fixture and its fix with a second, unrelated YAML parser (libyaml's
+//! lineage, through serde_norway) and checks that the values differ exactly by the
+//! planned changes: samfix's own parser can't vouch for itself.
+
+use samfix::parse::Seg;
+use samfix::plan::{Change, NewValue, Strategy};
+use serde_norway::{Mapping, Value};
+
+fn load(text: &str) -> Value {
+    serde_norway::from_str(text.trim_start_matches('\u{feff}'))
+        .expect("the independent parser reads it")
+}
+
+fn to_value(value: NewValue) -> Value {
+    match value {
+        NewValue::True => Value::Bool(true),
+        NewValue::False => Value::Bool(false),
+        NewValue::ApiKeyRequiredTrue => {
+            let mut map = Mapping::new();
+            map.insert(Value::String("ApiKeyRequired".into()), Value::Bool(true));
+            Value::Mapping(map)
+        }
+    }
+}
+
+fn at<'v>(value: &'v mut Value, path: &[Seg]) -> &'v mut Value {
+    path.iter().fold(value, |node, seg| match seg {
+        Seg::Key(key) => node
+            .get_mut(key.as_str())
+            .unwrap_or_else(|| panic!("no key {key}")),
+        Seg::Index(i) => node.get_mut(*i).unwrap_or_else(|| panic!("no index {i}")),
+    })
+}
+
+fn apply(value: &mut Value, change: &Change) {
+    match change {
+        Change::Remove { map, key } => {
+            let removed = at(value, map)
+                .as_mapping_mut()
+                .unwrap()
+                .remove(key.as_str());
+            assert!(removed.is_some(), "{key} was there to remove");
+        }
+        Change::Insert {
+            map,
+            key,
+            value: new,
+            ..
+        } => {
+            let target = at(value, map);
+            if target.is_null() {
+                *target = Value::Mapping(Mapping::new());
+            }
+            target
+                .as_mapping_mut()
+                .unwrap()
+                .insert(Value::String(key.clone()), to_value(*new));
+        }
+        Change::Replace { path, value: new } => *at(value, path) = to_value(*new),
+    }
+}
+
+#[test]
+fn fixes_change_exactly_the_planned_values() {
+    let mut checked_fixes = 0;
+    for entry in std::fs::read_dir("tests/fixtures").unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        for strategy in [Strategy::Auto, Strategy::Events, Strategy::Flag] {
+            let checked = samfix::check(&source, strategy).unwrap();
+            let Some(fixed) = &checked.fixed else {
+                continue;
+            };
+            let mut expected = load(&source);
+            for change in checked.fixes.iter().flat_map(|fix| &fix.changes) {
+                apply(&mut expected, change);
+            }
+            assert_eq!(
+                expected,
+                load(fixed),
+                "{} with {strategy:?}",
+                path.display()
+            );
+            assert_ne!(
+                load(&source),
+                load(fixed),
+                "{} with {strategy:?} changed a value",
+                path.display()
+            );
+            checked_fixes += 1;
+        }
+    }
+    assert!(
+        checked_fixes >= 20,
+        "only {checked_fixes} fixes were checked"
+    );
+}
