@@ -295,6 +295,65 @@ fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
+    fn finding_apis(source: &str) -> Vec<String> {
+        let root = crate::parse::parse(source).unwrap();
+        let template = Template::read(&root).unwrap();
+        analyze(&template)
+            .findings
+            .into_iter()
+            .map(|f| f.api)
+            .collect()
+    }
+
+    #[test]
+    fn ignore_globals_opts_an_api_out_of_the_global_key() {
+        let template = |ignore: &str| {
+            format!(
+                "Globals:\n  Api:\n    Cors: \"'*'\"\n    Auth:\n      ApiKeyRequired: true\nResources:\n  \
+                 A:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: p\n      IgnoreGlobals: {ignore}\n  \
+                 B:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: p\n"
+            )
+        };
+        assert_eq!(finding_apis(&template("'*'")), ["B"]);
+        assert_eq!(finding_apis(&template("[Auth]")), ["B"]);
+        assert_eq!(
+            finding_apis(&template("[Cors]")),
+            ["B"],
+            "without the global Cors, A has no preflight"
+        );
+        assert_eq!(finding_apis(&template("[Tags]")), ["A", "B"]);
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_and_python_truthiness_decide() {
+        let template = |key: &str, flag: &str| {
+            format!(
+                "Resources:\n  A:\n    Type: AWS::Serverless::Api\n    Properties:\n      Cors: x\n      \
+                 Auth:\n        ApiKeyRequired: {key}\n        AddApiKeyRequiredToCorsPreflight: {flag}\n"
+            )
+        };
+        for (key, flag, affected) in [
+            ("true", "true", true),
+            ("yes", "On", true),
+            ("'false'", "~", false),
+            ("'false'", "TRUE", true),
+            ("!Ref Param", "Yes", true),
+            ("FALSE", "true", false),
+            ("no", "true", false),
+            ("0", "true", false),
+            ("~", "true", false),
+            ("true", "off", false),
+            ("true", "'off'", true),
+        ] {
+            let expected: &[&str] = if affected { &["A"] } else { &[] };
+            assert_eq!(
+                finding_apis(&template(key, flag)),
+                expected,
+                "ApiKeyRequired: {key}, flag: {flag}"
+            );
+        }
+    }
+
     #[test]
     fn typo_suggestions_ignore_case_and_stay_close() {
         assert_eq!(

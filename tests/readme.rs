@@ -12,9 +12,17 @@ fn readme_console_blocks_match_the_binary() {
         for session in block.split("$ ").filter(|s| !s.is_empty()) {
             let (command, expected) = session.split_once('\n').unwrap();
             let args: Vec<&str> = command.split_whitespace().skip(1).collect();
-            let out = Command::new(env!("CARGO_BIN_EXE_samfix")).args(&args).current_dir(root).output().unwrap();
+            let out = Command::new(env!("CARGO_BIN_EXE_samfix"))
+                .args(&args)
+                .current_dir(root)
+                .output()
+                .unwrap();
             let stdout = String::from_utf8(out.stdout).unwrap();
-            assert_eq!(stdout.trim_end(), expected.trim_end(), "README block for `{command}`");
+            assert_eq!(
+                stdout.trim_end(),
+                expected.trim_end(),
+                "README block for `{command}`"
+            );
             checked += 1;
         }
     }
