@@ -247,7 +247,7 @@ fn unresolved_targets(template: &Template) -> Vec<Note> {
                     blocks_moving_keys: true,
                 });
             }
-            Target::Unresolvable { span, .. } => notes.push(Note {
+            Target::Unresolvable { span } => notes.push(Note {
                 span: span.clone(),
                 message: format!(
                     "`RestApiId` of event `{}` is not a `!Ref` to an API in this template; SAM rejects it",

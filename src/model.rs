@@ -44,10 +44,7 @@ pub enum Target {
         span: std::ops::Range<usize>,
     },
     /// Anything else: SAM rejects it, and samfix can't tell which API is meant.
-    Unresolvable {
-        span: std::ops::Range<usize>,
-        written: String,
-    },
+    Unresolvable { span: std::ops::Range<usize> },
 }
 
 /// A template whose shape is not a CloudFormation template at all.
@@ -220,7 +217,6 @@ impl ApiEvent<'_> {
 fn rest_api_target(node: &Node) -> Target {
     let unresolvable = || Target::Unresolvable {
         span: node.span.clone(),
-        written: String::new(),
     };
     let resolved = node.resolved();
     match &resolved.kind {
