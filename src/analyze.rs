@@ -41,6 +41,14 @@ pub struct ApiSettings<'t> {
     pub preflight: Option<String>,
     /// `DefinitionBody` or `DefinitionUri`: the API brings its own body, which events don't reach.
     pub own_body: Option<&'static str>,
+    /// `Globals.Api.Auth` requires the key and reaches this API wherever its own `Auth`
+    /// does not say otherwise.
+    pub inherits_global_key: bool,
+    /// The effective `DefaultAuthorizer`, if any.
+    pub default_authorizer: Option<&'t Node>,
+    /// The `DefinitionBody` sets a document-wide `security`: an operation without its own
+    /// `security` falls back to it.
+    pub body_wide_security: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -193,7 +201,17 @@ pub fn settings<'t>(
     } else {
         None
     };
+    let inherits_global_key = !own_auth.is_some_and(is_intrinsic)
+        && global_auth.is_some_and(|auth| {
+            !is_intrinsic(auth) && auth.get("ApiKeyRequired").is_some_and(Node::is_truthy)
+        });
+    let body_wide_security = body
+        .and_then(|b| b.get("security"))
+        .is_some_and(Node::is_truthy);
     ApiSettings {
+        default_authorizer: setting("DefaultAuthorizer").map(|s| s.value),
+        body_wide_security,
+        inherits_global_key,
         api_key: setting("ApiKeyRequired"),
         preflight_flag: setting("AddApiKeyRequiredToCorsPreflight"),
         preflight,

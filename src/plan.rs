@@ -93,6 +93,8 @@ pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Pla
             .or_default()
             .push(finding);
     }
+    // Globals sorts first, so whether its key moves is known when an API's own key is planned.
+    let mut global_key_moves = false;
     let mut plan = Plan {
         fixes: Vec::new(),
         refusals: Vec::new(),
@@ -113,7 +115,7 @@ pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Pla
             reason,
             changes,
         };
-        let events = || move_to_events(template, analysis, key);
+        let events = || move_to_events(template, analysis, key, global_key_moves);
         let flag = || preflight_flag(template, &findings, key);
         let outcome = match strategy {
             Strategy::Events => {
@@ -139,7 +141,11 @@ pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Pla
             },
         };
         match outcome {
-            Ok(fix) => plan.fixes.push(fix),
+            Ok(fix) => {
+                global_key_moves |=
+                    source == KeySource::Globals && fix.strategy == Strategy::Events;
+                plan.fixes.push(fix)
+            }
             Err(reason) => plan.refusals.push(refuse(reason)),
         }
     }
@@ -151,6 +157,7 @@ fn move_to_events(
     template: &Template,
     analysis: &Analysis,
     key: &AuthSetting,
+    global_key_moves: bool,
 ) -> Result<(Vec<Change>, String), String> {
     editable(template, key)?;
     // Every API that reads this key loses it, not only those with a preflight.
@@ -165,9 +172,22 @@ fn move_to_events(
         })
         .collect();
     for api in &losing {
-        if let Some(body) = settings(template, api, &mut notes).own_body {
+        let settings = settings(template, api, &mut notes);
+        if let Some(body) = settings.own_body {
             return Err(format!(
                 "`{}` has its own `{body}`, which events don't reach: moving the key would strip it from every path of that body",
+                api.id
+            ));
+        }
+        if settings.default_authorizer.is_some() {
+            return Err(format!(
+                "`{}` has a `DefaultAuthorizer`, and giving its events an `Auth` changes how SAM applies that authorizer to them",
+                api.id
+            ));
+        }
+        if key.source != KeySource::Globals && settings.inherits_global_key && !global_key_moves {
+            return Err(format!(
+                "removing the key from `{}` would let the one in `Globals.Api.Auth` take its place",
                 api.id
             ));
         }
@@ -280,7 +300,14 @@ fn preflight_flag(
         let api = template
             .api(&finding.api)
             .expect("findings name APIs of the template");
-        match settings(template, api, &mut notes).preflight_flag {
+        let settings = settings(template, api, &mut notes);
+        if settings.body_wide_security {
+            return Err(format!(
+                "the `DefinitionBody` of `{}` sets a document-wide `security`, which its OPTIONS operations would fall back to once the key is off them",
+                api.id
+            ));
+        }
+        match settings.preflight_flag {
             Some(flag) => {
                 editable(template, &flag)?;
                 let change = Change::Replace {
