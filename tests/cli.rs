@@ -342,3 +342,28 @@ fn events_strategy_refuses_a_definition_body_and_says_why() {
         std::fs::read(fixture("definition_body.yaml")).unwrap()
     );
 }
+
+#[test]
+fn an_alias_bomb_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = vec!["a0: &a0 [x, x, x, x, x, x, x, x, x, x]".to_string()];
+    for i in 1..10 {
+        lines.push(format!(
+            "a{i}: &a{i} [{}]",
+            vec![format!("*a{}", i - 1); 10].join(", ")
+        ));
+    }
+    lines.push("Resources: {X: {Type: AWS::Serverless::Api, Properties: {Cors: x, Auth: {ApiKeyRequired: *a9}}}}".into());
+    let bomb = lines.join("\n") + "\n";
+    std::fs::write(dir.path().join("bomb.yaml"), &bomb).unwrap();
+    let out = samfix(&["--write", "bomb.yaml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "bomb.yaml: error: no fix written: its aliases expand to a value too large to check\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("bomb.yaml")).unwrap(),
+        bomb
+    );
+}

@@ -256,10 +256,12 @@ impl Node {
     }
 
     /// Whether two nodes load to the same value: styles, spans and anchors do not matter,
-    /// aliases are followed, plain scalars compare by their YAML 1.1 type.
-    pub fn same_value(&self, other: &Node) -> bool {
+    /// aliases are followed, plain scalars compare by their YAML 1.1 type. `None` when the
+    /// aliases expand to more than can be compared.
+    pub fn same_value(&self, other: &Node) -> Option<bool> {
         let mut budget = VALUE_COMPARISON_BUDGET;
-        same_value(self, other, &mut budget)
+        let same = same_value(self, other, &mut budget);
+        (budget > 0).then_some(same)
     }
 }
 
