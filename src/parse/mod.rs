@@ -267,7 +267,7 @@ impl Node {
 
 /// How many node pairs a value comparison may visit: aliases can make a small file stand
 /// for an enormous value, and a comparison that gives up says "different".
-const VALUE_COMPARISON_BUDGET: usize = 20_000_000;
+const VALUE_COMPARISON_BUDGET: usize = 5_000_000;
 
 fn same_value(a: &Node, b: &Node, budget: &mut usize) -> bool {
     if *budget == 0 {
