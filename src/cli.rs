@@ -37,6 +37,11 @@ pub struct Args {
     /// How to fix a key that reaches the preflight.
     #[arg(long, value_enum, default_value_t = Strategy::Auto)]
     pub strategy: Strategy,
+
+    /// Skip named files that don't mention the SAM transform, as directory walks do
+    /// (for hooks that pass every changed YAML or JSON file).
+    #[arg(long)]
+    pub sam_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +63,7 @@ pub fn run() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     let mut status = Status::default();
-    for target in collect(&args.paths, &mut stderr, &mut status) {
+    for target in collect(&args.paths, args.sam_only, &mut stderr, &mut status) {
         process(
             &target,
             mode,
@@ -118,11 +123,27 @@ impl Status {
 
 enum Target {
     Stdin,
-    File(PathBuf),
+    /// A file, and whether it is checked only if it mentions the SAM transform.
+    File(PathBuf, bool),
+}
+
+const SAM_TRANSFORM: &[u8] = b"AWS::Serverless-2016-10-31";
+
+/// Cheap and before any parsing: a file that doesn't name the transform is no SAM
+/// template, and one that does is checked, so a broken SAM template is still reported.
+fn mentions_sam_transform(bytes: &[u8]) -> bool {
+    bytes
+        .windows(SAM_TRANSFORM.len())
+        .any(|window| window == SAM_TRANSFORM)
 }
 
 /// The files to check, in a stable order: named files as given, directories walked.
-fn collect(paths: &[PathBuf], stderr: &mut impl Write, status: &mut Status) -> Vec<Target> {
+fn collect(
+    paths: &[PathBuf],
+    sam_only: bool,
+    stderr: &mut impl Write,
+    status: &mut Status,
+) -> Vec<Target> {
     let mut targets = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
@@ -134,9 +155,9 @@ fn collect(paths: &[PathBuf], stderr: &mut impl Write, status: &mut Status) -> V
                 status.errors += 1;
             }
             found.sort();
-            targets.extend(found.into_iter().map(Target::File));
+            targets.extend(found.into_iter().map(|path| Target::File(path, true)));
         } else {
-            targets.push(Target::File(path.clone()));
+            targets.push(Target::File(path.clone(), sam_only));
         }
     }
     targets
@@ -154,11 +175,7 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         if kind.is_dir() {
             walk(&path, found)?;
         } else if is_template_name(&path) {
-            let declares = std::fs::read_to_string(&path)
-                .is_ok_and(|text| crate::declares_sam_transform(&text));
-            if declares {
-                found.push(path);
-            }
+            found.push(path);
         }
     }
     Ok(())
@@ -184,7 +201,6 @@ fn process(
     err: &mut impl Write,
     status: &mut Status,
 ) {
-    status.files += 1;
     let (name, read) = match target {
         Target::Stdin => {
             let mut text = Vec::new();
@@ -193,16 +209,21 @@ fn process(
                 std::io::stdin().read_to_end(&mut text).map(|_| text),
             )
         }
-        Target::File(path) => (display(path), std::fs::read(path)),
+        Target::File(path, _) => (display(path), std::fs::read(path)),
     };
     let bytes = match read {
         Ok(bytes) => bytes,
         Err(error) => {
+            status.files += 1;
             let _ = writeln!(err, "{name}: error: cannot read: {error}");
             status.errors += 1;
             return;
         }
     };
+    if matches!(target, Target::File(_, true)) && !mentions_sam_transform(&bytes) {
+        return;
+    }
+    status.files += 1;
     let source = match String::from_utf8(bytes) {
         Ok(source) => source,
         Err(error) => {
@@ -247,7 +268,7 @@ fn process(
             let report = report::human(&name, &source, &checked);
             let _ = match target {
                 Target::Stdin => write!(err, "{report}"),
-                Target::File(_) => write!(out, "{report}"),
+                Target::File(..) => write!(out, "{report}"),
             };
             status.unfixed += checked.refusals.iter().map(|r| r.apis.len()).sum::<usize>();
             write_fixed(target, &name, &source, &checked, out, err, status);
@@ -276,7 +297,7 @@ fn write_fixed(
             let _ = out.write_all(fixed.as_bytes());
             status.fixed_files += 1;
         }
-        Target::File(path) => match write_atomically(path, fixed.as_bytes()) {
+        Target::File(path, _) => match write_atomically(path, fixed.as_bytes()) {
             Ok(()) => status.fixed_files += 1,
             Err(error) => {
                 let _ = writeln!(err, "{name}: error: {error:#}; the file is unchanged");

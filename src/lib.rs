@@ -99,15 +99,3 @@ pub fn check(source: &str, strategy: Strategy) -> Result<Checked, CheckError> {
         fixed,
     })
 }
-
-/// Whether a template declares the SAM transform, for choosing files in a directory.
-pub fn declares_sam_transform(source: &str) -> bool {
-    parse::parse(source)
-        .ok()
-        .and_then(|root| {
-            model::Template::read(&root)
-                .ok()
-                .map(|t| t.declares_sam_transform)
-        })
-        .unwrap_or(false)
-}

@@ -367,3 +367,39 @@ fn an_alias_bomb_is_refused_and_left_untouched() {
         bomb
     );
 }
+
+#[test]
+fn a_broken_sam_template_in_a_directory_is_reported_and_sam_only_skips_other_named_files() {
+    let dir = workspace(&["resource_key.yaml"]);
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "Transform: AWS::Serverless-2016-10-31\nResources: [\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("chart.yaml"),
+        "image: {{ .Values.image }}\n",
+    )
+    .unwrap();
+    let walked = samfix(&["."], dir.path());
+    assert_eq!(walked.status.code(), Some(2));
+    assert!(
+        text(&walked.stderr).starts_with("broken.yaml:2:12: error: unclosed bracket"),
+        "{}",
+        text(&walked.stderr)
+    );
+    assert!(text(&walked.stdout).ends_with("2 files checked: 1 finding, 1 fixable, 1 error\n"));
+
+    let hook = samfix(
+        &["--write", "--sam-only", "chart.yaml", "resource_key.yaml"],
+        dir.path(),
+    );
+    assert_eq!(hook.status.code(), Some(0), "{}", text(&hook.stderr));
+    assert!(text(&hook.stdout)
+        .ends_with("1 file checked: 1 finding, 1 fixable, 1 file fixed, 0 errors\n"));
+    assert_eq!(
+        samfix(&["chart.yaml"], dir.path()).status.code(),
+        Some(2),
+        "a named file is checked without --sam-only"
+    );
+}
