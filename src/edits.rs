@@ -144,20 +144,27 @@ fn insert(
             content,
         });
     }
-    let at = anchor.value.span.end;
-    if starts_line(source, anchor.key_span.start) {
-        let indent = indentation_at(source, anchor.key_span.start);
+    // One entry per line: the new one goes on lines of its own before its neighbour
+    // (the key it belongs beside, else the first), so no other line gains a comma.
+    let neighbour = after
+        .and_then(|k| map.entries.get(k))
+        .or_else(|| map.entries.first().map(|(_, e)| e))
+        .filter(|entry| starts_line(source, entry.key_span.start));
+    if let Some(neighbour) = neighbour {
+        let indent = indentation_at(source, neighbour.key_span.start);
         let entry = if style.quote == Some('"') {
             let unit = json_unit(source, node.span.start, indent);
             pretty_entry(key, value, indent, &unit, eol, &style)
         } else {
             flow_entry(key, value, &style)
         };
+        let at = line_start(source, neighbour.key_span.start);
         return Ok(Edit {
             range: at..at,
-            content: format!(",{eol}{indent}{entry}"),
+            content: format!("{indent}{entry},{eol}"),
         });
     }
+    let at = anchor.value.span.end;
     let separator = entry_separator(source, map);
     Ok(Edit {
         range: at..at,
