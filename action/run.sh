@@ -31,14 +31,6 @@ escape_data() {
   printf '%s' "$s"
 }
 
-escape_property() {
-  local s
-  s="$(escape_data "$1")"
-  s="${s//:/%3A}"
-  s="${s//,/%2C}"
-  printf '%s' "$s"
-}
-
 # set_output NAME VALUE: always the delimiter form, so multi-line values are safe.
 set_output() {
   local name="$1" value="$2" delim
@@ -74,35 +66,17 @@ print_block() {
 }
 
 # --- Reading samfix's report --------------------------------------------------
-# The one place that knows the human report format. When samfix grows
-# `--format github`, report_to_annotations becomes a call to it.
+# Annotations come from `samfix --format github`; the human report feeds the counts
+# and the Markdown of the summary and pull request body.
 
 FINDING_RE='^(.+):([0-9]+):([0-9]+): ([A-Za-z0-9_-]+): (.*)$'
 
-# report_to_annotations LEVEL < report: one ::LEVEL per finding; the indented
-# lines under a finding (key, events, fix) become the rest of its message.
-report_to_annotations() {
-  local level="$1" line file="" lno="" col="" rule="" msg=""
-  flush() {
-    [[ -n "$file" ]] || return 0
-    printf '::%s file=%s,line=%s,col=%s,title=%s::%s\n' "$level" \
-      "$(escape_property "$file")" "$lno" "$col" \
-      "$(escape_property "samfix: $rule")" "$(escape_data "$msg")"
-    file=""
-  }
-  while IFS= read -r line || [[ -n "$line" ]]; do
-    line="${line%$'\r'}"
-    if [[ "$line" =~ $FINDING_RE ]]; then
-      flush
-      file="${BASH_REMATCH[1]}" lno="${BASH_REMATCH[2]}" col="${BASH_REMATCH[3]}"
-      rule="${BASH_REMATCH[4]}" msg="${BASH_REMATCH[5]}"
-    elif [[ -n "$file" && "$line" == "  "* ]]; then
-      msg+=$'\n'"${line#  }"
-    else
-      flush
-    fi
-  done
-  flush
+# annotate ARGS...: samfix's own GitHub workflow commands for PATHS.
+annotate() {
+  # shellcheck disable=SC2034 # the report and stderr are not needed here
+  local commands ignored
+  samfix_run commands ignored --format github "$@" || true
+  grep '^::' <<<"$commands" || true
 }
 
 # report_findings < report: the number of findings from the summary line.
@@ -230,7 +204,7 @@ cmd_check() {
   set_output pull-request-number ""
   set_output pull-request-url ""
   ((rc == 2)) && die "samfix could not check every template (exit 2); see the log above"
-  report_to_annotations warning <<<"$report"
+  annotate --check
   if ((rc == 0)); then
     printf '### samfix\n\nNo API requires an API key on its CORS preflight.\n' | summary
     return 0
@@ -340,7 +314,7 @@ cmd_pr() {
 
   samfix_run remaining rerr --check || true
   n_left="$(report_findings <<<"$remaining")"
-  report_to_annotations warning <<<"$remaining"
+  annotate --check
 
   changed_files="$(git diff --name-only)"
   if [[ -z "$changed_files" ]]; then

@@ -167,20 +167,6 @@ clean_tree() {
   "$SAMFIX" "$dir" >/dev/null
 }
 
-# --- the report parser ----------------------------------------------------------
-
-section "annotations"
-ANN="$(
-  # shellcheck source=/dev/null
-  source "$RUN"
-  printf '%s\n' 'dir/a,b:c.yaml:9:7: api-key-on-preflight: 100% of `A` fails'$'\r' \
-    '  fix (events): move it' 'x/y.yaml:1:2: other-rule: second' '1 file checked: 2 findings' |
-    report_to_annotations warning
-)"
-check "annotation escapes properties and data, and joins detail lines" \
-  equals "$ANN" '::warning file=dir/a%2Cb%3Ac.yaml,line=9,col=7,title=samfix%3A api-key-on-preflight::100%25 of `A` fails%0Afix (events): move it
-::warning file=x/y.yaml,line=1,col=2,title=samfix%3A other-rule::second'
-
 # --- check and diff modes ------------------------------------------------------------
 
 new_repo affected "${AFFECTED[@]}"

@@ -38,10 +38,21 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Strategy::Auto)]
     pub strategy: Strategy,
 
+    /// How findings are printed: for people, or as GitHub workflow commands
+    /// (`::warning file=...`) that annotate a pull request.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
     /// Skip named files that don't mention the SAM transform, as directory walks do
     /// (for hooks that pass every changed YAML or JSON file).
     #[arg(long)]
     pub sam_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +79,7 @@ pub fn run() -> ExitCode {
             &target,
             mode,
             args.strategy,
+            args.format,
             &mut stdout,
             &mut stderr,
             &mut status,
@@ -197,6 +209,7 @@ fn process(
     target: &Target,
     mode: Mode,
     strategy: Strategy,
+    format: Format,
     out: &mut impl Write,
     err: &mut impl Write,
     status: &mut Status,
@@ -240,9 +253,16 @@ fn process(
         Ok(checked) => checked,
         Err(error) => {
             let _ = writeln!(err, "{}", report::error(&name, Some(&source), &error));
+            if format == Format::Github {
+                let _ = write!(out, "{}", report::github_error(&name, &source, &error));
+            }
             status.errors += 1;
             return;
         }
+    };
+    let report = match format {
+        Format::Human => report::human(&name, &source, &checked),
+        Format::Github => report::github(&name, &source, &checked),
     };
     status.findings += checked.findings.len();
     status.fixable += checked
@@ -252,12 +272,12 @@ fn process(
         .sum::<usize>();
     match mode {
         Mode::Check => {
-            let _ = write!(out, "{}", report::human(&name, &source, &checked));
+            let _ = write!(out, "{report}");
             status.unfixed += checked.findings.len();
         }
         Mode::Diff => {
             // stdout carries only the patch, so `samfix --diff | git apply` works.
-            let _ = write!(err, "{}", report::human(&name, &source, &checked));
+            let _ = write!(err, "{report}");
             if let Some(fixed) = &checked.fixed {
                 let _ = write!(out, "{}", report::diff(&name, &source, fixed));
             }
@@ -265,7 +285,6 @@ fn process(
         }
         Mode::Write => {
             // With `-`, stdout is the template; the report goes to stderr.
-            let report = report::human(&name, &source, &checked);
             let _ = match target {
                 Target::Stdin => write!(err, "{report}"),
                 Target::File(..) => write!(out, "{report}"),

@@ -403,3 +403,31 @@ fn a_broken_sam_template_in_a_directory_is_reported_and_sam_only_skips_other_nam
         "a named file is checked without --sam-only"
     );
 }
+
+#[test]
+fn github_format_annotates_findings_warnings_and_errors() {
+    let dir = workspace(&["seed_typo.yaml"]);
+    std::fs::write(dir.path().join("bad.yaml"), "a: [\n").unwrap();
+    let out = samfix(
+        &["--format", "github", "seed_typo.yaml", "bad.yaml"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = text(&out.stdout);
+    let commands: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(commands.len(), 3, "{stdout}");
+    assert!(commands[0].starts_with(
+        "::warning file=seed_typo.yaml,line=9,col=9,title=samfix%3A api-key-on-preflight::"
+    ));
+    assert!(commands[1]
+        .starts_with("::warning file=seed_typo.yaml,line=22,col=29,title=samfix%3A warning::"));
+    assert!(commands[1].ends_with("%0Ahelp: did you mean `SampleApi`?"));
+    assert_eq!(
+        commands[2],
+        "::error file=bad.yaml,line=1,col=4,title=samfix%3A error::unclosed bracket '['"
+    );
+    assert_eq!(
+        text(&out.stderr),
+        "bad.yaml:1:4: error: unclosed bracket '['\n"
+    );
+}
