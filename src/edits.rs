@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::parse::{Entry, Map, Node, Path, ScalarStyle, Seg};
+use crate::parse::{Entry, Kind, Map, Node, Path, Resolved, ScalarStyle, Seg};
 use crate::plan::{Change, NewValue};
 use crate::text::{
     column, indentation_at, line_ending_near, line_start, next_line_start, starts_line,
@@ -29,9 +29,13 @@ pub fn render(source: &str, root: &Node, changes: &[Change]) -> Result<Vec<Edit>
             } => insert(source, root, map, key, *value, after.as_deref())?,
             Change::Replace { path, value } => {
                 let node = root.at(path).ok_or("the value to replace is gone")?;
+                let style = KeyStyle {
+                    bools: BoolCase::of(root),
+                    ..KeyStyle::plain()
+                };
                 Edit {
                     range: node.span.clone(),
-                    content: flow_value(*value, &KeyStyle::plain()),
+                    content: flow_value(*value, &style),
                 }
             }
         });
@@ -124,12 +128,19 @@ fn insert(
         });
     };
     let style = KeyStyle::of(source, root, path, Some(anchor));
-    let eol = line_ending_near(source, anchor.key_span.start);
     if !map.flow {
+        // The new lines follow the anchor's last line, and end as it does.
+        let eol = line_ending_near(source, anchor.value.span.end);
         let indent = key_indentation(source, anchor.key_span.start);
         let unit = indent_unit(source, root, path);
         let mut content = block_entry(key, value, &indent, &unit, eol, &style);
         let mut at = next_line_start(source, anchor.value.span.end);
+        if keeps_trailing_lines(source, &anchor.value) {
+            // `|+` owns the blank lines after it: a key before them would cut them off.
+            while at < source.len() && source[at..next_line_start(source, at)].trim().is_empty() {
+                at = next_line_start(source, at);
+            }
+        }
         if at == source.len() && !source.ends_with('\n') {
             // The anchor is the file's last line and has no newline: start a line, end none.
             content = format!(
@@ -151,6 +162,8 @@ fn insert(
         .or_else(|| map.entries.first().map(|(_, e)| e))
         .filter(|entry| starts_line(source, entry.key_span.start));
     if let Some(neighbour) = neighbour {
+        // The new lines precede the neighbour's, and end as it does.
+        let eol = line_ending_near(source, neighbour.key_span.start);
         let indent = indentation_at(source, neighbour.key_span.start);
         let entry = if style.quote == Some('"') {
             let unit = json_unit(source, node.span.start, indent);
@@ -165,7 +178,7 @@ fn insert(
         });
     }
     let at = anchor.value.span.end;
-    let separator = entry_separator(source, map);
+    let separator = entry_separator(source, root, path);
     Ok(Edit {
         range: at..at,
         content: format!("{separator}{}", flow_entry(key, value, &style)),
@@ -221,6 +234,51 @@ fn insert_into_null(
 struct KeyStyle {
     quote: Option<char>,
     colon: &'static str,
+    bools: BoolCase,
+}
+
+/// How the file spells its booleans: `true`, `True` or `TRUE`, after the first one it
+/// writes as a word of that kind (`yes` and quoted strings don't count).
+#[derive(Clone, Copy)]
+enum BoolCase {
+    Lower,
+    Title,
+    Upper,
+}
+
+impl BoolCase {
+    fn of(root: &Node) -> Self {
+        fn first(node: &Node) -> Option<BoolCase> {
+            match &node.kind {
+                Kind::Scalar(scalar) if node.tag.is_none() => {
+                    if !matches!(scalar.resolve(), Resolved::Bool(_)) {
+                        return None;
+                    }
+                    match scalar.value.as_str() {
+                        "true" | "false" => Some(BoolCase::Lower),
+                        "True" | "False" => Some(BoolCase::Title),
+                        "TRUE" | "FALSE" => Some(BoolCase::Upper),
+                        _ => None,
+                    }
+                }
+                Kind::Map(map) => map.entries.values().find_map(|e| first(&e.value)),
+                Kind::Seq(seq) => seq.items.iter().find_map(first),
+                _ => None,
+            }
+        }
+        first(root).unwrap_or(BoolCase::Lower)
+    }
+
+    fn word(self, value: bool) -> &'static str {
+        match (self, value) {
+            (BoolCase::Lower, true) => "true",
+            (BoolCase::Lower, false) => "false",
+            (BoolCase::Title, true) => "True",
+            (BoolCase::Title, false) => "False",
+            (BoolCase::Upper, true) => "TRUE",
+            (BoolCase::Upper, false) => "FALSE",
+        }
+    }
 }
 
 impl KeyStyle {
@@ -228,6 +286,7 @@ impl KeyStyle {
         KeyStyle {
             quote: None,
             colon: ": ",
+            bools: BoolCase::Lower,
         }
     }
 
@@ -239,8 +298,12 @@ impl KeyStyle {
             };
             root.at(parent)?.as_map()?.entries.get(k)
         });
+        let bools = BoolCase::of(root);
         let Some(sample) = sample else {
-            return KeyStyle::plain();
+            return KeyStyle {
+                bools,
+                ..KeyStyle::plain()
+            };
         };
         let quote = match sample.key_style {
             ScalarStyle::DoubleQuoted => Some('"'),
@@ -252,7 +315,11 @@ impl KeyStyle {
             && after_key.trim_start_matches([' ', '\t'])[1..]
                 .starts_with(|c: char| c != ' ' && c != '\t' && c != '\n' && c != '\r');
         let colon = if tight && quote.is_some() { ":" } else { ": " };
-        KeyStyle { quote, colon }
+        KeyStyle {
+            quote,
+            colon,
+            bools,
+        }
     }
 
     fn key(&self, key: &str) -> String {
@@ -265,11 +332,14 @@ impl KeyStyle {
 
 fn flow_value(value: NewValue, style: &KeyStyle) -> String {
     match value {
-        NewValue::True => "true".into(),
-        NewValue::False => "false".into(),
-        NewValue::ApiKeyRequiredTrue => {
-            format!("{{{}{}true}}", style.key("ApiKeyRequired"), style.colon)
-        }
+        NewValue::True => style.bools.word(true).into(),
+        NewValue::False => style.bools.word(false).into(),
+        NewValue::ApiKeyRequiredTrue => format!(
+            "{{{}{}{}}}",
+            style.key("ApiKeyRequired"),
+            style.colon,
+            style.bools.word(true)
+        ),
     }
 }
 
@@ -293,11 +363,12 @@ fn pretty_entry(
 ) -> String {
     match value {
         NewValue::ApiKeyRequiredTrue => format!(
-            "{}{}{{{eol}{indent}{unit}{}{}true{eol}{indent}}}",
+            "{}{}{{{eol}{indent}{unit}{}{}{}{eol}{indent}}}",
             style.key(key),
             style.colon,
             style.key("ApiKeyRequired"),
-            style.colon
+            style.colon,
+            style.bools.word(true)
         ),
         _ => flow_entry(key, value, style),
     }
@@ -313,9 +384,10 @@ fn block_entry(
 ) -> String {
     match value {
         NewValue::ApiKeyRequiredTrue => format!(
-            "{indent}{}:{eol}{indent}{unit}{}: true{eol}",
+            "{indent}{}:{eol}{indent}{unit}{}: {}{eol}",
             style.key(key),
-            style.key("ApiKeyRequired")
+            style.key("ApiKeyRequired"),
+            style.bools.word(true)
         ),
         _ => format!(
             "{indent}{}: {}{eol}",
@@ -323,6 +395,24 @@ fn block_entry(
             flow_value(value, style)
         ),
     }
+}
+
+/// A block scalar with the keep indicator (`|+`, `>+`), whose value includes the blank
+/// lines after its text.
+fn keeps_trailing_lines(source: &str, node: &Node) -> bool {
+    let block = node
+        .as_scalar()
+        .is_some_and(|scalar| matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded));
+    if !block {
+        return false;
+    }
+    // The header (`|+`, `>2+ # ...`) ends the last non-blank line before the text.
+    let before = source[..line_start(source, node.span.start)].trim_end();
+    let header = &before[line_start(source, before.len())..];
+    let header = header.split(" #").next().unwrap_or(header);
+    header
+        .rfind(['|', '>'])
+        .is_some_and(|i| header[i + 1..].contains('+'))
 }
 
 /// The white space that puts a new key in the same column as the key at `offset`.
@@ -373,17 +463,29 @@ fn json_unit(source: &str, brace: usize, entry_indent: &str) -> String {
     }
 }
 
-/// `, ` or `,` as between this flow map's entries.
-fn entry_separator(source: &str, map: &Map) -> &'static str {
-    let mut entries = map.entries.values();
-    let (Some(first), Some(second)) = (entries.next(), entries.next()) else {
-        return ", ";
+/// `, ` or `,` as between this flow map's entries; for a map of one entry, as in the
+/// nearest enclosing flow collection that has two.
+fn entry_separator(source: &str, root: &Node, path: &Path) -> &'static str {
+    let gap = |node: &Node| match &node.kind {
+        Kind::Map(map) if map.flow && map.entries.len() > 1 => {
+            Some(map.entries[0].value.span.end..map.entries[1].key_span.start)
+        }
+        Kind::Seq(seq) if seq.flow && seq.items.len() > 1 => {
+            Some(seq.items[0].span.end..seq.items[1].span.start)
+        }
+        _ => None,
     };
-    let between = &source[first.value.span.end..second.key_span.start];
-    if between.trim() == "," && !between.contains(' ') {
-        ","
-    } else {
-        ", "
+    let between = (0..=path.len())
+        .rev()
+        .filter_map(|depth| root.at(&path[..depth]))
+        .take_while(|node| {
+            node.as_map().is_none_or(|m| m.flow) && node.as_seq().is_none_or(|s| s.flow)
+        })
+        .find_map(gap)
+        .map(|range| &source[range]);
+    match between {
+        Some(between) if between.trim() == "," && !between.contains(' ') => ",",
+        _ => ", ",
     }
 }
 

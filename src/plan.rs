@@ -230,11 +230,8 @@ fn event_change(
     properties: &Path,
     is_options: bool,
 ) -> Result<Option<Change>, String> {
-    if let Some(shared) = root.shared_on_path(properties) {
-        return Err(format!(
-            "its `Properties` are shared through an anchor or alias (at byte {})",
-            shared.span.start
-        ));
+    if root.shared_on_path(properties).is_some() {
+        return Err("it sits in YAML shared through an anchor or alias".into());
     }
     let props = root
         .at(properties)
