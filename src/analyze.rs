@@ -1,9 +1,45 @@
-//! Rule `api-key-on-preflight`: an API whose API-level key reaches the CORS preflight.
+//! The rules: an API-level setting that SAM also puts on the CORS preflight, which a
+//! browser sends without credentials.
 
 use crate::model::{child, is_intrinsic, Api, Target, Template, IMPLICIT_API};
 use crate::parse::{Node, Path, Span};
 
-pub const RULE: &str = "api-key-on-preflight";
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Rule {
+    /// `Auth.ApiKeyRequired` reaches the preflight: 403 without `x-api-key`.
+    #[value(name = "api-key-on-preflight")]
+    ApiKeyOnPreflight,
+    /// `Auth.DefaultAuthorizer` reaches the preflight: 401/403 without `Authorization`.
+    #[value(name = "authorizer-on-preflight")]
+    AuthorizerOnPreflight,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 2] = [Rule::ApiKeyOnPreflight, Rule::AuthorizerOnPreflight];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::ApiKeyOnPreflight => "api-key-on-preflight",
+            Rule::AuthorizerOnPreflight => "authorizer-on-preflight",
+        }
+    }
+
+    /// The `Auth` key that causes it.
+    pub fn setting(self) -> &'static str {
+        match self {
+            Rule::ApiKeyOnPreflight => "ApiKeyRequired",
+            Rule::AuthorizerOnPreflight => "DefaultAuthorizer",
+        }
+    }
+
+    /// The `Auth` key that keeps that setting off the preflight.
+    pub fn preflight_flag(self) -> &'static str {
+        match self {
+            Rule::ApiKeyOnPreflight => "AddApiKeyRequiredToCorsPreflight",
+            Rule::AuthorizerOnPreflight => "AddDefaultAuthorizerToCorsPreflight",
+        }
+    }
+}
 
 /// Where an API's effective `ApiKeyRequired` is written.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -33,10 +69,11 @@ pub struct AuthSetting<'t> {
     pub indirect: bool,
 }
 
-/// What decides whether an API's preflight requires the key.
+/// What decides whether an API's preflight requires the key or the authorizer.
 pub struct ApiSettings<'t> {
     pub api_key: Option<AuthSetting<'t>>,
     pub preflight_flag: Option<AuthSetting<'t>>,
+    pub authorizer_flag: Option<AuthSetting<'t>>,
     /// Why the API has a CORS preflight, if it has one.
     pub preflight: Option<String>,
     /// `DefinitionBody` or `DefinitionUri`: the API brings its own body, which events don't reach.
@@ -45,15 +82,30 @@ pub struct ApiSettings<'t> {
     /// does not say otherwise.
     pub inherits_global_key: bool,
     /// The effective `DefaultAuthorizer`, if any.
-    pub default_authorizer: Option<&'t Node>,
-    /// The `DefinitionBody` sets a document-wide `security`: an operation without its own
-    /// `security` falls back to it.
-    pub body_wide_security: bool,
+    pub default_authorizer: Option<AuthSetting<'t>>,
+    /// The `DefinitionBody`'s document-wide `security`, if it sets one: an operation without
+    /// its own `security` falls back to it.
+    pub body_wide_security: Option<&'t Node>,
+}
+
+impl<'t> ApiSettings<'t> {
+    /// The setting a rule is about, and the flag that keeps it off the preflight.
+    pub fn for_rule(&self, rule: Rule) -> (Option<&AuthSetting<'t>>, Option<&AuthSetting<'t>>) {
+        match rule {
+            Rule::ApiKeyOnPreflight => (self.api_key.as_ref(), self.preflight_flag.as_ref()),
+            Rule::AuthorizerOnPreflight => (
+                self.default_authorizer.as_ref(),
+                self.authorizer_flag.as_ref(),
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Finding<'t> {
+    pub rule: Rule,
     pub api: String,
+    /// The setting that reaches the preflight (`ApiKeyRequired` or `DefaultAuthorizer`).
     pub key: AuthSetting<'t>,
     pub preflight: String,
     /// The `Type: Api` events of the API, as `Owner.Event`.
@@ -76,31 +128,45 @@ pub struct Analysis<'t> {
     pub notes: Vec<Note>,
 }
 
-pub fn analyze<'t>(template: &Template<'t>) -> Analysis<'t> {
+pub fn analyze<'t>(template: &Template<'t>, rules: &[Rule]) -> Analysis<'t> {
     let mut notes = unresolved_targets(template);
     let mut findings = Vec::new();
     for api in &template.apis {
         let settings = settings(template, api, &mut notes);
-        let (Some(key), Some(preflight)) = (settings.api_key, settings.preflight) else {
+        let Some(preflight) = &settings.preflight else {
             continue;
         };
-        if !key.value.is_truthy()
-            || settings
-                .preflight_flag
-                .is_some_and(|flag| !flag.value.is_truthy())
-        {
-            continue;
+        if let Some(security) = settings.body_wide_security {
+            notes.push(Note {
+                span: security.span.clone(),
+                message: format!(
+                    "the `DefinitionBody` of `{}` sets a document-wide `security`, which its OPTIONS operations inherit unless they set their own: browsers' preflight requests will be refused",
+                    api.id
+                ),
+                help: Some("give each `options` operation `security: []`, or set `security` per operation instead".into()),
+                blocks_moving_keys: false,
+            });
         }
-        findings.push(Finding {
-            api: api.id.clone(),
-            key,
-            preflight,
-            events: template
-                .events_of(&api.id)
-                .map(|event| event.label())
-                .collect(),
-            own_body: settings.own_body,
-        });
+        for &rule in rules {
+            let (Some(key), flag) = settings.for_rule(rule) else {
+                continue;
+            };
+            // A flag that loads as false (or null) keeps the setting off the preflight.
+            if !key.value.is_truthy() || flag.is_some_and(|flag| !flag.value.is_truthy()) {
+                continue;
+            }
+            findings.push(Finding {
+                rule,
+                api: api.id.clone(),
+                key: key.clone(),
+                preflight: preflight.clone(),
+                events: template
+                    .events_of(&api.id)
+                    .map(|event| event.label())
+                    .collect(),
+                own_body: settings.own_body,
+            });
+        }
     }
     Analysis { findings, notes }
 }
@@ -207,9 +273,10 @@ pub fn settings<'t>(
         });
     let body_wide_security = body
         .and_then(|b| b.get("security"))
-        .is_some_and(Node::is_truthy);
+        .filter(|security| security.is_truthy());
     ApiSettings {
-        default_authorizer: setting("DefaultAuthorizer").map(|s| s.value),
+        default_authorizer: setting("DefaultAuthorizer"),
+        authorizer_flag: setting("AddDefaultAuthorizerToCorsPreflight"),
         body_wide_security,
         inherits_global_key,
         api_key: setting("ApiKeyRequired"),
@@ -316,7 +383,7 @@ mod tests {
     fn finding_apis(source: &str) -> Vec<String> {
         let root = crate::parse::parse(source).unwrap();
         let template = Template::read(&root).unwrap();
-        analyze(&template)
+        analyze(&template, &[Rule::ApiKeyOnPreflight])
             .findings
             .into_iter()
             .map(|f| f.api)

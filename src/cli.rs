@@ -8,9 +8,19 @@ use anyhow::Context;
 use clap::Parser;
 
 use crate::plan::Strategy;
-use crate::{check, report, Checked};
+use crate::{check_rules, report, CheckError, Checked, Rule};
 
-/// Repairs AWS SAM templates whose API key requirement breaks CORS preflight requests.
+/// The default `--max-size`: 8 MiB. CloudFormation takes templates of at most 1 MB (from
+/// S3; 51,200 bytes inline), and SAM's transform only makes them larger, so no deployable
+/// template comes near this. Parsing takes up to about 110 bytes of memory per byte of a
+/// dense template, and a fix keeps three trees while it is verified.
+pub const DEFAULT_MAX_SIZE: u64 = 8 << 20;
+
+/// What checks one template; the binary always uses [`check_rules`].
+#[doc(hidden)]
+pub type Checker = fn(&str, Strategy, &[Rule]) -> Result<Checked, CheckError>;
+
+/// Repairs AWS SAM templates whose API key or default authorizer breaks CORS preflight requests.
 ///
 /// Exit status: 0 when nothing needs fixing (or everything was fixed), 1 when a fix is
 /// pending, 2 when a file could not be read, parsed or safely fixed.
@@ -38,6 +48,14 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Strategy::Auto)]
     pub strategy: Strategy,
 
+    /// Check only these rules (comma-separated or repeated); default: all.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<Rule>,
+
+    /// Skip these rules.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<Rule>,
+
     /// How findings are printed: for people, or as GitHub workflow commands
     /// (`::warning file=...`) that annotate a pull request.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -47,6 +65,11 @@ pub struct Args {
     /// (for hooks that pass every changed YAML or JSON file).
     #[arg(long)]
     pub sam_only: bool,
+
+    /// Refuse files larger than this many bytes (default 8 MiB: eight times the largest
+    /// template CloudFormation accepts). Larger files are not read into memory.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
+    pub max_size: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -63,7 +86,25 @@ enum Mode {
 }
 
 pub fn run() -> ExitCode {
-    let args = Args::parse();
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    ExitCode::from(run_with(
+        Args::parse(),
+        check_rules,
+        &mut stdout,
+        &mut stderr,
+    ))
+}
+
+/// [`run`] with its streams and the checker given: the seam the tests use to show that a
+/// faulty fix is never written. Returns the exit status.
+#[doc(hidden)]
+pub fn run_with(
+    args: Args,
+    check: Checker,
+    mut stdout: &mut impl Write,
+    mut stderr: &mut impl Write,
+) -> u8 {
     let mode = if args.write {
         Mode::Write
     } else if args.diff {
@@ -71,19 +112,25 @@ pub fn run() -> ExitCode {
     } else {
         Mode::Check
     };
-    let mut stdout = std::io::stdout().lock();
-    let mut stderr = std::io::stderr().lock();
     let mut status = Status::default();
+    let selected = if args.select.is_empty() {
+        Rule::ALL.to_vec()
+    } else {
+        args.select.clone()
+    };
+    let run = Run {
+        mode,
+        strategy: args.strategy,
+        format: args.format,
+        check,
+        max_size: args.max_size,
+        rules: selected
+            .into_iter()
+            .filter(|rule| !args.ignore.contains(rule))
+            .collect(),
+    };
     for target in collect(&args.paths, args.sam_only, &mut stderr, &mut status) {
-        process(
-            &target,
-            mode,
-            args.strategy,
-            args.format,
-            &mut stdout,
-            &mut stderr,
-            &mut status,
-        );
+        process(&target, &run, &mut stdout, &mut stderr, &mut status);
     }
     // The summary goes where it can't mix with a patch or a template on stdout.
     let stdin_write = mode == Mode::Write && args.paths.iter().any(|p| p.as_os_str() == "-");
@@ -92,7 +139,7 @@ pub fn run() -> ExitCode {
     } else {
         let _ = writeln!(stdout, "{}", status.summary(mode));
     }
-    ExitCode::from(status.exit_code())
+    status.exit_code()
 }
 
 #[derive(Default)]
@@ -147,6 +194,58 @@ fn mentions_sam_transform(bytes: &[u8]) -> bool {
     bytes
         .windows(SAM_TRANSFORM.len())
         .any(|window| window == SAM_TRANSFORM)
+}
+
+/// A file's bytes, or its size (when known) if it is over `--max-size`.
+enum Contents {
+    Bytes(Vec<u8>),
+    TooLarge(Option<u64>),
+}
+
+/// Reads at most `limit` bytes, so a huge file, a device or an endless pipe never fills
+/// memory.
+fn read_limited(reader: impl Read, limit: u64) -> std::io::Result<Contents> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok(if bytes.len() as u64 > limit {
+        Contents::TooLarge(None)
+    } else {
+        Contents::Bytes(bytes)
+    })
+}
+
+fn read_file(path: &Path, limit: u64) -> std::io::Result<Contents> {
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if metadata.is_file() && metadata.len() > limit {
+        return Ok(Contents::TooLarge(Some(metadata.len())));
+    }
+    read_limited(file, limit)
+}
+
+/// [`mentions_sam_transform`] for a file of any size, a block at a time.
+fn file_mentions_sam_transform(path: &Path) -> std::io::Result<bool> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = vec![0; 1 << 16];
+    // The end of the previous block, in case the name straddles two blocks.
+    let keep = SAM_TRANSFORM.len() - 1;
+    let mut filled = 0;
+    loop {
+        let read = file.read(&mut buffer[filled..])?;
+        if read == 0 {
+            return Ok(false);
+        }
+        filled += read;
+        if mentions_sam_transform(&buffer[..filled]) {
+            return Ok(true);
+        }
+        if filled > keep {
+            buffer.copy_within(filled - keep..filled, 0);
+            filled = keep;
+        }
+    }
 }
 
 /// The files to check, in a stable order: named files as given, directories walked.
@@ -205,27 +304,51 @@ fn display(path: &Path) -> String {
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
-fn process(
-    target: &Target,
+/// What every file is checked for, and how.
+struct Run {
     mode: Mode,
     strategy: Strategy,
     format: Format,
+    check: Checker,
+    max_size: u64,
+    rules: Vec<Rule>,
+}
+
+fn process(
+    target: &Target,
+    run: &Run,
     out: &mut impl Write,
     err: &mut impl Write,
     status: &mut Status,
 ) {
     let (name, read) = match target {
-        Target::Stdin => {
-            let mut text = Vec::new();
-            (
-                "<stdin>".to_string(),
-                std::io::stdin().read_to_end(&mut text).map(|_| text),
-            )
-        }
-        Target::File(path, _) => (display(path), std::fs::read(path)),
+        Target::Stdin => (
+            "<stdin>".to_string(),
+            read_limited(std::io::stdin().lock(), run.max_size),
+        ),
+        Target::File(path, _) => (display(path), read_file(path, run.max_size)),
     };
     let bytes = match read {
-        Ok(bytes) => bytes,
+        Ok(Contents::Bytes(bytes)) => bytes,
+        Ok(Contents::TooLarge(size)) => {
+            // A walk skips a file that doesn't name the transform, however large it is.
+            if let Target::File(path, true) = target {
+                if !file_mentions_sam_transform(path).unwrap_or(true) {
+                    return;
+                }
+            }
+            status.files += 1;
+            let size = size
+                .map(|size| format!("{size} bytes, "))
+                .unwrap_or_default();
+            let _ = writeln!(
+                err,
+                "{name}: error: too large ({size}over the --max-size limit of {} bytes)",
+                run.max_size
+            );
+            status.errors += 1;
+            return;
+        }
         Err(error) => {
             status.files += 1;
             let _ = writeln!(err, "{name}: error: cannot read: {error}");
@@ -249,7 +372,15 @@ fn process(
             return;
         }
     };
-    let checked = match check(&source, strategy) {
+    let Run {
+        mode,
+        strategy,
+        format,
+        check,
+        ref rules,
+        ..
+    } = *run;
+    let checked = match check(&source, strategy, rules) {
         Ok(checked) => checked,
         Err(error) => {
             let _ = writeln!(err, "{}", report::error(&name, Some(&source), &error));

@@ -14,6 +14,7 @@ pub mod report;
 pub mod text;
 pub mod verify;
 
+pub use analyze::Rule;
 use analyze::{KeySource, Note};
 use edits::Edit;
 use parse::Span;
@@ -22,6 +23,7 @@ use plan::{Fix, Refusal, Strategy};
 /// A finding, detached from the parsed tree.
 #[derive(Debug, Clone)]
 pub struct Finding {
+    pub rule: Rule,
     pub api: String,
     pub source: KeySource,
     pub key_span: Span,
@@ -50,8 +52,29 @@ pub struct CheckError {
     pub related: Option<usize>,
 }
 
-/// Runs the whole pipeline on a template's text.
+/// Runs the whole pipeline on a template's text, with every rule.
 pub fn check(source: &str, strategy: Strategy) -> Result<Checked, CheckError> {
+    check_rules(source, strategy, &Rule::ALL)
+}
+
+/// Runs the whole pipeline with the given rules only.
+pub fn check_rules(
+    source: &str,
+    strategy: Strategy,
+    rules: &[Rule],
+) -> Result<Checked, CheckError> {
+    check_with_tampered_edits(source, strategy, rules, |_| {})
+}
+
+/// [`check_rules`], with `tamper` changing the rendered edits before they are applied and
+/// verified: how the tests show that a faulty edit is never written. Not for other uses.
+#[doc(hidden)]
+pub fn check_with_tampered_edits(
+    source: &str,
+    strategy: Strategy,
+    rules: &[Rule],
+    tamper: impl FnOnce(&mut Vec<Edit>),
+) -> Result<Checked, CheckError> {
     let root = parse::parse(source).map_err(|error| CheckError {
         offset: Some(error.offset),
         message: error.message,
@@ -62,7 +85,7 @@ pub fn check(source: &str, strategy: Strategy) -> Result<Checked, CheckError> {
         message: error.message,
         related: None,
     })?;
-    let analysis = analyze::analyze(&template);
+    let analysis = analyze::analyze(&template, rules);
     let plan = plan::plan(&template, &analysis, strategy);
     let changes: Vec<_> = plan.changes().cloned().collect();
     let unverified = |message: String| CheckError {
@@ -70,19 +93,28 @@ pub fn check(source: &str, strategy: Strategy) -> Result<Checked, CheckError> {
         message: format!("no fix written: {message}"),
         related: None,
     };
-    let edits = edits::render(source, &root, &changes).map_err(unverified)?;
+    let mut edits = edits::render(source, &root, &changes).map_err(unverified)?;
+    tamper(&mut edits);
     let fixed = if edits.is_empty() {
         None
     } else {
         let fixed = edits::apply(source, &edits);
-        verify::verify(&root, &changes, &fixed, strategy, plan.refusals.len())
-            .map_err(unverified)?;
+        verify::verify(
+            &root,
+            &changes,
+            &fixed,
+            strategy,
+            rules,
+            plan.refusals.len(),
+        )
+        .map_err(unverified)?;
         Some(fixed)
     };
     let findings = analysis
         .findings
         .iter()
         .map(|finding| Finding {
+            rule: finding.rule,
             api: finding.api.clone(),
             source: finding.key.source.clone(),
             key_span: finding.key.key_span.clone(),

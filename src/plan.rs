@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::{settings, Analysis, AuthSetting, Finding, KeySource};
+use crate::analyze::{settings, Analysis, AuthSetting, Finding, KeySource, Rule};
 use crate::model::{child, is_intrinsic, Template};
 use crate::parse::{display_path, Kind, Node, Path, Seg, Span};
 
@@ -57,6 +57,7 @@ impl NewValue {
 /// The fix of one key: the APIs it covers, how, and the changes.
 #[derive(Debug, Clone)]
 pub struct Fix {
+    pub rule: Rule,
     pub source: KeySource,
     pub apis: Vec<String>,
     pub strategy: Strategy,
@@ -68,6 +69,7 @@ pub struct Fix {
 /// A key samfix will not fix, and why.
 #[derive(Debug, Clone)]
 pub struct Refusal {
+    pub rule: Rule,
     pub source: KeySource,
     pub apis: Vec<String>,
     pub span: Span,
@@ -86,10 +88,10 @@ impl Plan {
 }
 
 pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Plan {
-    let mut groups: BTreeMap<KeySource, Vec<&Finding>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Rule, KeySource), Vec<&Finding>> = BTreeMap::new();
     for finding in &analysis.findings {
         groups
-            .entry(finding.key.source.clone())
+            .entry((finding.rule, finding.key.source.clone()))
             .or_default()
             .push(finding);
     }
@@ -99,16 +101,18 @@ pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Pla
         fixes: Vec::new(),
         refusals: Vec::new(),
     };
-    for (source, findings) in groups {
+    for ((rule, source), findings) in groups {
         let apis: Vec<String> = findings.iter().map(|f| f.api.clone()).collect();
         let key = &findings[0].key;
         let refuse = |reason: String| Refusal {
+            rule,
             source: source.clone(),
             apis: apis.clone(),
             span: key.key_span.clone(),
             reason,
         };
         let fix = |strategy, reason: String, changes| Fix {
+            rule,
             source: source.clone(),
             apis: apis.clone(),
             strategy,
@@ -116,8 +120,17 @@ pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Pla
             changes,
         };
         let events = || move_to_events(template, analysis, key, global_key_moves);
-        let flag = || preflight_flag(template, &findings, key);
-        let outcome = match strategy {
+        let flag = || preflight_flag(template, &findings, key, rule);
+        let outcome = match (rule, strategy) {
+            // The authorizer has one fix, whatever the strategy for keys.
+            (Rule::AuthorizerOnPreflight, _) => flag().map(|changes| {
+                fix(
+                    Strategy::Flag,
+                    "AddDefaultAuthorizerToCorsPreflight: false keeps the authorizer off the preflight".into(),
+                    changes,
+                )
+            }),
+            (_, strategy) => match strategy {
             Strategy::Events => {
                 events().map(|(changes, reason)| fix(Strategy::Events, reason, changes))
             }
@@ -139,11 +152,13 @@ pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Pla
                     )
                 }),
             },
+            },
         };
         match outcome {
             Ok(fix) => {
-                global_key_moves |=
-                    source == KeySource::Globals && fix.strategy == Strategy::Events;
+                global_key_moves |= rule == Rule::ApiKeyOnPreflight
+                    && source == KeySource::Globals
+                    && fix.strategy == Strategy::Events;
                 plan.fixes.push(fix)
             }
             Err(reason) => plan.refusals.push(refuse(reason)),
@@ -283,12 +298,14 @@ fn event_change(
     }
 }
 
-/// `AddApiKeyRequiredToCorsPreflight: false` beside the key, and wherever an API overrides
-/// it back to true.
+/// The rule's preflight flag set to false beside the setting (`AddApiKeyRequiredToCorsPreflight`
+/// beside `ApiKeyRequired`, `AddDefaultAuthorizerToCorsPreflight` beside
+/// `DefaultAuthorizer`), and wherever an API overrides it back to true.
 fn preflight_flag(
     template: &Template,
     findings: &[&Finding],
     key: &AuthSetting,
+    rule: Rule,
 ) -> Result<Vec<Change>, String> {
     editable(template, key)?;
     let mut changes = Vec::new();
@@ -298,34 +315,33 @@ fn preflight_flag(
             .api(&finding.api)
             .expect("findings name APIs of the template");
         let settings = settings(template, api, &mut notes);
-        if settings.body_wide_security {
+        if settings.body_wide_security.is_some() {
+            let what = match rule {
+                Rule::ApiKeyOnPreflight => "the key",
+                Rule::AuthorizerOnPreflight => "the authorizer",
+            };
             return Err(format!(
-                "the `DefinitionBody` of `{}` sets a document-wide `security`, which its OPTIONS operations would fall back to once the key is off them",
+                "the `DefinitionBody` of `{}` sets a document-wide `security`, which its OPTIONS operations would fall back to once {what} is off them",
                 api.id
             ));
         }
-        match settings.preflight_flag {
+        let change = match settings.for_rule(rule).1 {
             Some(flag) => {
-                editable(template, &flag)?;
-                let change = Change::Replace {
-                    path: child(&flag.auth, "AddApiKeyRequiredToCorsPreflight"),
+                editable(template, flag)?;
+                Change::Replace {
+                    path: child(&flag.auth, rule.preflight_flag()),
                     value: NewValue::False,
-                };
-                if !changes.contains(&change) {
-                    changes.push(change);
                 }
             }
-            None => {
-                let change = Change::Insert {
-                    map: key.auth.clone(),
-                    key: "AddApiKeyRequiredToCorsPreflight".into(),
-                    value: NewValue::False,
-                    after: Some("ApiKeyRequired".into()),
-                };
-                if !changes.contains(&change) {
-                    changes.push(change);
-                }
-            }
+            None => Change::Insert {
+                map: key.auth.clone(),
+                key: rule.preflight_flag().into(),
+                value: NewValue::False,
+                after: Some(rule.setting().into()),
+            },
+        };
+        if !changes.contains(&change) {
+            changes.push(change);
         }
     }
     Ok(changes)

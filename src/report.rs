@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::analyze::RULE;
+use crate::analyze::Rule;
 use crate::plan::Strategy;
 use crate::text::LineIndex;
 use crate::{CheckError, Checked};
@@ -93,15 +93,35 @@ fn items(source: &str, checked: &Checked) -> Vec<Item> {
         } else {
             finding.events.join(", ")
         };
+        let (what, message) = match finding.rule {
+            Rule::ApiKeyOnPreflight => (
+                "key",
+                format!(
+                    "`{}` requires an API key on its CORS preflight, which browsers send without one",
+                    finding.api
+                ),
+            ),
+            Rule::AuthorizerOnPreflight => (
+                "authorizer",
+                format!(
+                    "`{}` puts its default authorizer on its CORS preflight, which browsers send without credentials",
+                    finding.api
+                ),
+            ),
+        };
         let mut details = vec![
-            format!("key: {}.ApiKeyRequired", finding.source.describe()),
+            format!(
+                "{what}: {}.{}",
+                finding.source.describe(),
+                finding.rule.setting()
+            ),
             format!("preflight: {}", finding.preflight),
             format!("events: {events}"),
         ];
         if let Some(fix) = checked
             .fixes
             .iter()
-            .find(|fix| fix.apis.contains(&finding.api))
+            .find(|fix| fix.rule == finding.rule && fix.apis.contains(&finding.api))
         {
             details.push(format!(
                 "fix ({}): {}",
@@ -112,18 +132,15 @@ fn items(source: &str, checked: &Checked) -> Vec<Item> {
         if let Some(refusal) = checked
             .refusals
             .iter()
-            .find(|r| r.apis.contains(&finding.api))
+            .find(|r| r.rule == finding.rule && r.apis.contains(&finding.api))
         {
             details.push(format!("needs a human: {}", refusal.reason));
         }
         items.push(Item {
             line,
             col,
-            kind: RULE,
-            message: format!(
-                "`{}` requires an API key on its CORS preflight, which browsers send without one",
-                finding.api
-            ),
+            kind: finding.rule.id(),
+            message,
             details,
         });
     }

@@ -11,6 +11,7 @@ pub fn verify(
     changes: &[Change],
     fixed: &str,
     strategy: Strategy,
+    rules: &[crate::analyze::Rule],
     still_refused: usize,
 ) -> Result<(), String> {
     let after = crate::parse::parse(fixed)
@@ -25,13 +26,13 @@ pub fn verify(
         None => return Err("its aliases expand to a value too large to check".into()),
     }
     let template = crate::model::Template::read(&after).map_err(|error| error.message)?;
-    let analysis = crate::analyze::analyze(&template);
+    let analysis = crate::analyze::analyze(&template, rules);
     let again = crate::plan::plan(&template, &analysis, strategy);
     if again.changes().next().is_some() {
         return Err("a second run would change the fixed template again".into());
     }
     if again.refusals.len() > still_refused {
-        return Err("the fix left an API key on a preflight".into());
+        return Err("the fix left a setting on a preflight".into());
     }
     Ok(())
 }

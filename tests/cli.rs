@@ -431,3 +431,58 @@ fn github_format_annotates_findings_warnings_and_errors() {
         "bad.yaml:1:4: error: unclosed bracket '['\n"
     );
 }
+
+#[test]
+fn select_and_ignore_choose_the_rules() {
+    let dir = workspace(&["authorizer_and_key.yaml"]);
+    let rules_reported = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.push("authorizer_and_key.yaml");
+        let out = samfix(&all, dir.path());
+        let stdout = text(&out.stdout);
+        let mut rules: Vec<String> = stdout
+            .lines()
+            .filter_map(|l| l.split(": ").nth(1).map(str::to_string))
+            .filter(|r| r.ends_with("-on-preflight"))
+            .collect();
+        rules.dedup();
+        (out.status.code(), rules)
+    };
+    let both = [
+        "api-key-on-preflight",
+        "authorizer-on-preflight",
+        "api-key-on-preflight",
+    ];
+    assert_eq!(
+        rules_reported(&[]),
+        (Some(1), both.map(String::from).to_vec())
+    );
+    assert_eq!(
+        rules_reported(&["--select", "authorizer-on-preflight"]),
+        (Some(1), vec!["authorizer-on-preflight".to_string()])
+    );
+    assert_eq!(
+        rules_reported(&["--ignore", "authorizer-on-preflight,api-key-on-preflight"]),
+        (Some(0), vec![])
+    );
+    let out = samfix(
+        &[
+            "--write",
+            "--select",
+            "authorizer-on-preflight",
+            "authorizer_and_key.yaml",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let fixed = std::fs::read_to_string(dir.path().join("authorizer_and_key.yaml")).unwrap();
+    assert!(fixed.contains("AddDefaultAuthorizerToCorsPreflight: false"));
+    assert!(
+        !fixed.contains("AddApiKeyRequiredToCorsPreflight"),
+        "the ignored rule is left alone"
+    );
+    let unknown = samfix(&["--select", "no-such-rule", "."], dir.path());
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr)
+        .contains("possible values: api-key-on-preflight, authorizer-on-preflight"));
+}
