@@ -66,6 +66,8 @@ import os
 import re
 import shutil
 import subprocess
+
+import authorizer
 import sys
 import tempfile
 import time
@@ -596,7 +598,10 @@ class Runner:
                     i["note"] = "converted with the oracle's fallback loader: " + "; ".join(o["warnings"])[:200]
 
     # ---- samfix -----------------------------------------------------------------------
-    def samfix_cmd(self, *args):
+    def samfix_cmd(self, *args, select="api-key-on-preflight"):
+        """samfix with ARGS; the checks above are about one rule, the authorizer part about all."""
+        if select:
+            args = ("--select", select, *args)
         try:
             r = subprocess.run([self.samfix, *args], capture_output=True, text=True, timeout=120)
             return r.returncode, r.stdout, r.stderr
@@ -705,11 +710,43 @@ class Runner:
             self.judge(i, runs, [verdicts.get(key_of.get((i["id"], n))) for n in range(len(runs))],
                        [minimal.get(f"{i['id']}/{n}") for n in range(len(runs))])
         self.print_table(inputs)
+        log("authorizer-on-preflight: fixing every rule, judged by compare --authorizer-fix")
+        with concurrent.futures.ThreadPoolExecutor(WORKERS) as ex:
+            counts, auth_failures, not_made = authorizer.check(self, inputs, self.variants(), ex, ORACLE)
+        self.print_authorizer_table(counts, auth_failures, not_made)
         if not self.args.keep:
             shutil.rmtree(self.work, ignore_errors=True)
         bad = ("wrong", "untranslatable", "not idempotent", "larger than minimal", "edits differ", "error",
-               "runner", "unaffected changed", "unaffected flagged")
-        return 1 if any(f["kind"] in bad for f in self.failures) else 0
+               "runner", "unaffected changed", "unaffected flagged", "missed")
+        failed = any(f["kind"] in bad for f in self.failures) or any(kind in bad for kind, _, _ in auth_failures)
+        return 1 if failed else 0
+
+    def print_authorizer_table(self, counts, failures, not_made):
+        heads = ["auth:corpus", "auth:variants"]
+        order = ["inputs", "  with an authorizer on a preflight (samfix findings)", "fixed correct (auto, every rule)",
+                 "nothing to fix, oracle agrees", "partly fixed or refused, the rest correct",
+                 "  diff size = minimal (one line per Auth map)", "  diff: flow-style Auth, one changed line each",
+                 "wrong (oracle: fix-is-wrong)", "missed: unchanged, but the oracle finds a preflight problem",
+                 "unchanged, OPTIONS inherit the body's security: samfix warns",
+                 "untranslatable after the fix", "not idempotent", "larger than minimal",
+                 "invalid input (reported, exit 2)", "errors (unexpected samfix exit)",
+                 "input does not translate (excluded)",
+                 "variant not usable: its Auth already had a DefaultAuthorizer"]
+        rows = order + [r for r in counts if r not in order]
+        w0 = max(len(r) for r in rows) + 1
+        print()
+        print("authorizer-on-preflight (and both rules together): every input fixed with all rules, "
+              "`--strategy auto`, judged by `sam_oracle.py compare --authorizer-fix`")
+        print("| " + "check".ljust(w0) + " | " + " | ".join(h.rjust(13) for h in heads) + " | " + "total".rjust(7) + " |")
+        print("|" + "-" * (w0 + 2) + "|" + "|".join("-" * 14 + ":" for _ in heads) + "|" + "-" * 8 + ":|")
+        for r in rows:
+            cells = [counts[r][h] for h in heads]
+            print("| " + r.ljust(w0) + " | " + " | ".join(str(c).rjust(13) for c in cells) + " | "
+                  + str(sum(cells)).rjust(7) + " |")
+        for why, n in sorted(not_made.items()):
+            print(f"  - {n} authorizer variant(s) not made: {why}")
+        for kind, what, detail in failures:
+            print(f"  - {kind}: {what}: {detail}")
 
     def judge(self, i, runs, verdicts, minimals):
         g = i["group"]
