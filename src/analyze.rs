@@ -346,10 +346,19 @@ fn unresolved_targets(template: &Template) -> Vec<Note> {
     notes
 }
 
-/// The candidate nearest to `name`, if it is near enough to be a typo.
+/// The candidate nearest to `name`, if it is near enough to be a typo. Logical ids are at
+/// most 255 characters; longer names get no suggestion, which keeps this cheap.
 fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    const LOGICAL_ID_MAX: usize = 255;
+    if name.len() > LOGICAL_ID_MAX {
+        return None;
+    }
     candidates
         .iter()
+        .filter(|candidate| {
+            candidate.len() <= LOGICAL_ID_MAX
+                && candidate.len().abs_diff(name.len()) <= (candidate.len() / 3).max(1)
+        })
         .map(|candidate| {
             (
                 edit_distance(&name.to_lowercase(), &candidate.to_lowercase()),

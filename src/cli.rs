@@ -10,11 +10,12 @@ use clap::Parser;
 use crate::plan::Strategy;
 use crate::{check_rules, report, CheckError, Checked, Rule};
 
-/// The default `--max-size`: 8 MiB. CloudFormation takes templates of at most 1 MB (from
+/// The default `--max-size`: 4 MiB. CloudFormation takes templates of at most 1 MB (from
 /// S3; 51,200 bytes inline), and SAM's transform only makes them larger, so no deployable
-/// template comes near this. Parsing takes up to about 110 bytes of memory per byte of a
-/// dense template, and a fix keeps three trees while it is verified.
-pub const DEFAULT_MAX_SIZE: u64 = 8 << 20;
+/// template comes near this. The tree takes up to about 120 bytes of memory per byte of a
+/// dense template, and a fix holds three trees while it is verified: about 1.5 GB for a
+/// hostile 4 MiB file, 250 MB for an ordinary one.
+pub const DEFAULT_MAX_SIZE: u64 = 4 << 20;
 
 /// What checks one template; the binary always uses [`check_rules`].
 #[doc(hidden)]
@@ -66,7 +67,7 @@ pub struct Args {
     #[arg(long)]
     pub sam_only: bool,
 
-    /// Refuse files larger than this many bytes (default 8 MiB: eight times the largest
+    /// Refuse files larger than this many bytes (default 4 MiB: four times the largest
     /// template CloudFormation accepts). Larger files are not read into memory.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
     pub max_size: u64,
@@ -285,11 +286,17 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         let kind = entry.file_type()?;
         if kind.is_dir() {
             walk(&path, found)?;
-        } else if is_template_name(&path) {
+        } else if is_template_name(&path) && !is_special(&path) {
             found.push(path);
         }
     }
     Ok(())
+}
+
+/// A FIFO, socket or device: opening a FIFO waits for a writer, which would hang a walk.
+/// (Named on the command line, they are read: `samfix <(...)` is a pipe.)
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| !meta.is_file())
 }
 
 fn is_template_name(path: &Path) -> bool {
@@ -447,19 +454,23 @@ fn write_fixed(
             let _ = out.write_all(fixed.as_bytes());
             status.fixed_files += 1;
         }
-        Target::File(path, _) => match write_atomically(path, fixed.as_bytes()) {
-            Ok(()) => status.fixed_files += 1,
-            Err(error) => {
-                let _ = writeln!(err, "{name}: error: {error:#}; the file is unchanged");
-                status.errors += 1;
+        Target::File(path, _) => {
+            match write_atomically(path, source.as_bytes(), fixed.as_bytes()) {
+                Ok(()) => status.fixed_files += 1,
+                Err(error) => {
+                    let _ = writeln!(err, "{name}: error: {error:#}; the file is unchanged");
+                    status.errors += 1;
+                }
             }
-        },
+        }
     }
 }
 
 /// Writes beside the file, then renames over it, so a reader sees the old or the new
-/// template and never a mix. A symlink is followed: its target is replaced.
-fn write_atomically(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+/// template and never a mix. A symlink is followed: its target is replaced. `original` is
+/// what the fix was made from: a file that no longer holds it (another process wrote it
+/// meanwhile) is left alone, and so is a read-only one, even for root.
+fn write_atomically(path: &Path, original: &[u8], contents: &[u8]) -> anyhow::Result<()> {
     let target = std::fs::canonicalize(path).context("cannot resolve the path")?;
     let dir = target
         .parent()
@@ -467,6 +478,11 @@ fn write_atomically(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     let permissions = std::fs::metadata(&target)
         .context("cannot read the file's permissions")?
         .permissions();
+    if permissions.readonly() {
+        anyhow::bail!("it is read-only");
+    }
+    // The temporary file's name starts with a dot, so a concurrent walk skips it, and it
+    // is removed if anything below fails.
     let mut temp =
         tempfile::NamedTempFile::new_in(dir).context("cannot create a temporary file beside it")?;
     temp.write_all(contents)
@@ -476,6 +492,20 @@ fn write_atomically(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
         .context("cannot flush the temporary file")?;
     std::fs::set_permissions(temp.path(), permissions)
         .context("cannot keep the file's permissions")?;
+    let now = std::fs::File::open(&target).and_then(|file| {
+        read_limited(file, original.len() as u64).map(|contents| match contents {
+            Contents::Bytes(bytes) => bytes == original,
+            Contents::TooLarge(_) => false,
+        })
+    });
+    if !now.unwrap_or(false) {
+        anyhow::bail!("it changed while samfix was fixing it");
+    }
     temp.persist(&target).context("cannot replace the file")?;
+    // The rename itself is durable once the directory is synced; the file is already
+    // replaced, so a directory that can't be synced is no error.
+    if let Ok(dir) = std::fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::{settings, Analysis, AuthSetting, Finding, KeySource, Rule};
+use crate::analyze::{settings, Analysis, ApiSettings, AuthSetting, Finding, KeySource, Rule};
 use crate::model::{child, is_intrinsic, Template};
 use crate::parse::{display_path, Kind, Node, Path, Seg, Span};
 
@@ -88,6 +88,13 @@ impl Plan {
 }
 
 pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Plan {
+    // Once per API, not once per finding: a template with many APIs stays linear.
+    let mut notes = Vec::new();
+    let all_settings: Vec<_> = template
+        .apis
+        .iter()
+        .map(|api| settings(template, api, &mut notes))
+        .collect();
     let mut groups: BTreeMap<(Rule, KeySource), Vec<&Finding>> = BTreeMap::new();
     for finding in &analysis.findings {
         groups
@@ -119,8 +126,8 @@ pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Pla
             reason,
             changes,
         };
-        let events = || move_to_events(template, analysis, key, global_key_moves);
-        let flag = || preflight_flag(template, &findings, key, rule);
+        let events = || move_to_events(template, &all_settings, analysis, key, global_key_moves);
+        let flag = || preflight_flag(template, &all_settings, &findings, key, rule);
         let outcome = match (rule, strategy) {
             // The authorizer has one fix, whatever the strategy for keys.
             (Rule::AuthorizerOnPreflight, _) => flag().map(|changes| {
@@ -170,24 +177,25 @@ pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Pla
 /// Remove the API-level key and require it on every event of every API that loses it.
 fn move_to_events(
     template: &Template,
+    all_settings: &[ApiSettings],
     analysis: &Analysis,
     key: &AuthSetting,
     global_key_moves: bool,
 ) -> Result<(Vec<Change>, String), String> {
     editable(template, key)?;
     // Every API that reads this key loses it, not only those with a preflight.
-    let mut notes = Vec::new();
     let losing: Vec<_> = template
         .apis
         .iter()
-        .filter(|api| {
-            settings(template, api, &mut notes)
+        .zip(all_settings)
+        .filter(|(_, settings)| {
+            settings
                 .api_key
+                .as_ref()
                 .is_some_and(|k| k.source == key.source && k.value.is_truthy())
         })
         .collect();
-    for api in &losing {
-        let settings = settings(template, api, &mut notes);
+    for (api, settings) in &losing {
         if let Some(body) = settings.own_body {
             return Err(format!(
                 "`{}` has its own `{body}`, which events don't reach: moving the key would strip it from every path of that body",
@@ -219,7 +227,7 @@ fn move_to_events(
         ));
     }
     let mut changes = vec![removal(template.root, &key.auth, "ApiKeyRequired")];
-    for api in &losing {
+    for (api, _) in &losing {
         for event in template.events_of(&api.id) {
             if let Some(change) = event_change(template.root, &event.properties, event.is_options())
                 .map_err(|why| format!("event `{}`: {why}", event.label()))?
@@ -228,7 +236,7 @@ fn move_to_events(
             }
         }
     }
-    let ids: Vec<&str> = losing.iter().map(|api| api.id.as_str()).collect();
+    let ids: Vec<&str> = losing.iter().map(|(api, _)| api.id.as_str()).collect();
     Ok((
         changes,
         format!(
@@ -303,18 +311,20 @@ fn event_change(
 /// `DefaultAuthorizer`), and wherever an API overrides it back to true.
 fn preflight_flag(
     template: &Template,
+    all_settings: &[ApiSettings],
     findings: &[&Finding],
     key: &AuthSetting,
     rule: Rule,
 ) -> Result<Vec<Change>, String> {
     editable(template, key)?;
     let mut changes = Vec::new();
-    let mut notes = Vec::new();
     for finding in findings {
-        let api = template
-            .api(&finding.api)
+        let index = template
+            .apis
+            .iter()
+            .position(|api| api.id == finding.api)
             .expect("findings name APIs of the template");
-        let settings = settings(template, api, &mut notes);
+        let (api, settings) = (&template.apis[index], &all_settings[index]);
         if settings.body_wide_security.is_some() {
             let what = match rule {
                 Rule::ApiKeyOnPreflight => "the key",

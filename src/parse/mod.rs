@@ -5,6 +5,7 @@
 
 mod yaml;
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::rc::Rc;
 
@@ -235,6 +236,17 @@ impl Node {
     /// does. The second value says whether the entry was reached through either, which
     /// makes it something samfix must not edit.
     pub fn lookup(&self, key: &str) -> Option<(&Entry, bool)> {
+        self.lookup_merged(key, &mut HashSet::new())
+    }
+
+    /// `searched` holds the merge sources already searched: merge keys can name the same
+    /// anchor many times over (`<<: [*a, *a]`, nested), and searching each once keeps a
+    /// lookup linear in the template instead of exponential, with the same answer.
+    fn lookup_merged<'n>(
+        &'n self,
+        key: &str,
+        searched: &mut HashSet<*const Node>,
+    ) -> Option<(&'n Entry, bool)> {
         let via_alias = matches!(self.kind, Kind::Alias(_));
         let map = self.resolved().as_map()?;
         if let Some(entry) = map.entries.get(key) {
@@ -245,9 +257,14 @@ impl Node {
             Kind::Seq(seq) => seq.items.iter().collect(),
             _ => vec![&merge.value],
         };
-        sources
-            .into_iter()
-            .find_map(|source| source.lookup(key).map(|(entry, _)| (entry, true)))
+        sources.into_iter().find_map(|source| {
+            if !searched.insert(std::ptr::from_ref(source.resolved())) {
+                return None;
+            }
+            source
+                .lookup_merged(key, searched)
+                .map(|(entry, _)| (entry, true))
+        })
     }
 
     /// The value under `key`, if any (see [`Node::lookup`]).
@@ -266,8 +283,11 @@ impl Node {
 }
 
 /// How many node pairs a value comparison may visit: aliases can make a small file stand
-/// for an enormous value, and a comparison that gives up says "different".
+/// for an enormous value, and a comparison that gives up says "different". A scalar also
+/// costs one node per [`SCALAR_BYTES_PER_NODE`] bytes, so one long string aliased millions
+/// of times can't make it compare terabytes.
 const VALUE_COMPARISON_BUDGET: usize = 5_000_000;
+const SCALAR_BYTES_PER_NODE: usize = 128;
 
 fn same_value(a: &Node, b: &Node, budget: &mut usize) -> bool {
     if *budget == 0 {
@@ -279,7 +299,17 @@ fn same_value(a: &Node, b: &Node, budget: &mut usize) -> bool {
         return false;
     }
     match (&a.kind, &b.kind) {
-        (Kind::Scalar(x), Kind::Scalar(y)) => x.resolve() == y.resolve(),
+        // The same text in the same style loads the same; resolving allocates, and a
+        // comparison may visit millions of scalars.
+        (Kind::Scalar(x), Kind::Scalar(y)) => {
+            let cost = x.value.len().max(y.value.len()) / SCALAR_BYTES_PER_NODE;
+            if cost >= *budget {
+                *budget = 0;
+                return false;
+            }
+            *budget -= cost;
+            (x.style == y.style && x.value == y.value) || x.resolve() == y.resolve()
+        }
         (Kind::Seq(x), Kind::Seq(y)) => {
             x.items.len() == y.items.len()
                 && x.items

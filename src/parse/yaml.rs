@@ -8,9 +8,39 @@ use indexmap::IndexMap;
 
 use super::{Entry, Kind, Map, Node, ParseError, Scalar, ScalarStyle, Seq, Span};
 
-/// How deeply collections may nest. CloudFormation templates stay far below this; the
-/// limit keeps hostile input from exhausting the stack.
+/// How deeply collections may nest, as written and once aliases are expanded.
+/// CloudFormation templates stay far below this; the limit keeps hostile input (and the
+/// recursive walks that follow aliases) from exhausting the stack.
 const NESTING_LIMIT: usize = 200;
+
+/// The tree holds its own copy of every anchored node, so an anchor inside an anchored
+/// collection is copied once per enclosing anchor. The copies may add up to the size of
+/// the file plus this much; more is refused, which keeps memory linear in the file size.
+const ANCHOR_COPY_SLACK: usize = 1 << 20;
+
+/// YAML's limit on a key written without `? `; the parser reports a longer one as a key
+/// without its colon, which names neither the length nor the way out.
+const IMPLICIT_KEY_LIMIT: usize = 1024;
+
+fn on_a_long_line(source: &str, offset: usize) -> bool {
+    let offset = offset.min(source.len());
+    let start = source.as_bytes()[..offset]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = source.as_bytes()[offset..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(source.len(), |i| offset + i);
+    end - start > IMPLICIT_KEY_LIMIT
+}
+
+fn too_deep(offset: usize) -> ParseError {
+    ParseError::new(
+        offset,
+        format!("collections are nested more than {NESTING_LIMIT} deep"),
+    )
+}
 
 /// Parses a single-document YAML (or JSON) template.
 pub fn parse(source: &str) -> Result<Node, ParseError> {
@@ -26,11 +56,26 @@ pub fn parse(source: &str) -> Result<Node, ParseError> {
         stack: Vec::new(),
         anchors: HashMap::new(),
         root: None,
+        copied: 0,
     };
     let mut documents = 0;
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|error| {
-            ParseError::new(error.marker().byte_offset().unwrap_or(0), error.info())
+            let offset = error.marker().byte_offset().unwrap_or(0);
+            if error.info() == "recursion limit exceeded" {
+                too_deep(offset)
+            } else if on_a_long_line(source, offset) && error.info().contains("key") {
+                ParseError::new(
+                    offset,
+                    format!(
+                        "{} (an implicit key is at most {IMPLICIT_KEY_LIMIT} characters; write a \
+                         longer one as `? key`)",
+                        error.info()
+                    ),
+                )
+            } else {
+                ParseError::new(offset, error.info())
+            }
         })?;
         let range = span.byte_range().unwrap_or(0..0);
         match event {
@@ -60,7 +105,7 @@ pub fn parse(source: &str) -> Result<Node, ParseError> {
                         style: style.into(),
                     }),
                 };
-                builder.complete(node, anchor_id)?;
+                builder.complete(node, anchor_id, 0)?;
             }
             Event::MappingStart(style, anchor_id, tag) => {
                 let anchor = anchor_name(&mut parser, anchor_id);
@@ -91,7 +136,7 @@ pub fn parse(source: &str) -> Result<Node, ParseError> {
             }
             Event::MappingEnd | Event::SequenceEnd => builder.close(range)?,
             Event::Alias(id) => {
-                let target = builder.anchors.get(&id).cloned().ok_or_else(|| {
+                let (target, depth) = builder.anchors.get(&id).cloned().ok_or_else(|| {
                     ParseError::new(range.start, "alias to an anchor that is not defined")
                 })?;
                 let node = Node {
@@ -100,7 +145,7 @@ pub fn parse(source: &str) -> Result<Node, ParseError> {
                     anchor: None,
                     kind: Kind::Alias(target),
                 };
-                builder.complete(node, 0)?;
+                builder.complete(node, 0, depth)?;
             }
             Event::UnresolvedAlias(_) => {
                 return Err(ParseError::new(
@@ -143,8 +188,11 @@ fn trim_trailing_space(source: &str, range: &Span) -> usize {
 struct Builder<'s> {
     source: &'s str,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Rc<Node>>,
+    /// Every anchored node, with its depth once aliases are expanded.
+    anchors: HashMap<usize, (Rc<Node>, usize)>,
     root: Option<Node>,
+    /// Bytes of source the anchored copies stand for (see [`ANCHOR_COPY_SLACK`]).
+    copied: usize,
 }
 
 struct Frame {
@@ -155,6 +203,8 @@ struct Frame {
     anchor_id: usize,
     /// End of the last child, which is where a block collection ends.
     last_end: usize,
+    /// The deepest child, counting what its aliases stand for.
+    depth: usize,
     body: Body,
 }
 
@@ -177,7 +227,7 @@ impl Builder<'_> {
         body: Body,
     ) -> Result<(), ParseError> {
         if self.stack.len() >= NESTING_LIMIT {
-            return Err(ParseError::new(start, "collections are nested too deeply"));
+            return Err(too_deep(start));
         }
         let flow = style == StructureStyle::Flow;
         self.stack.push(Frame {
@@ -187,6 +237,7 @@ impl Builder<'_> {
             anchor,
             anchor_id,
             last_end: start,
+            depth: 0,
             body,
         });
         Ok(())
@@ -218,18 +269,42 @@ impl Builder<'_> {
             anchor: frame.anchor,
             kind,
         };
-        self.complete(node, frame.anchor_id)
+        let depth = frame.depth + 1;
+        if depth > NESTING_LIMIT {
+            return Err(ParseError::new(
+                node.span.start,
+                format!(
+                    "collections are nested more than {NESTING_LIMIT} deep once aliases are expanded"
+                ),
+            ));
+        }
+        self.complete(node, frame.anchor_id, depth)
     }
 
-    fn complete(&mut self, node: Node, anchor_id: usize) -> Result<(), ParseError> {
+    /// Adds a finished node to its parent; `depth` is how deeply it nests once its aliases
+    /// are expanded (0 for a scalar).
+    fn complete(&mut self, node: Node, anchor_id: usize, depth: usize) -> Result<(), ParseError> {
         if anchor_id != 0 {
-            self.anchors.insert(anchor_id, Rc::new(node.clone()));
+            self.copied = self.copied.saturating_add(node.span.len());
+            let limit = self.source.len().saturating_add(ANCHOR_COPY_SLACK);
+            if self.copied > limit {
+                return Err(ParseError::new(
+                    node.span.start,
+                    format!(
+                        "anchors nested inside anchored collections would copy more than \
+                         {limit} bytes"
+                    ),
+                ));
+            }
+            self.anchors
+                .insert(anchor_id, (Rc::new(node.clone()), depth));
         }
         let Some(frame) = self.stack.last_mut() else {
             self.root = Some(node);
             return Ok(());
         };
         frame.last_end = frame.last_end.max(node.span.end);
+        frame.depth = frame.depth.max(depth);
         match &mut frame.body {
             Body::Seq(items) => items.push(node),
             Body::Map { entries, key } => match key.take() {

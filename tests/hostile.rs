@@ -1,0 +1,731 @@
+//! Hostile input through the binary: every one ends in exit status 2 (or, where the input is
+//! valid, an ordinary result) with one line on stderr naming the file, in bounded time, and
+//! the file as it was. Each runs with `--write`, so "untouched" means something.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SAM: &str = "Transform: AWS::Serverless-2016-10-31\n";
+
+/// An API whose key reaches the preflight, so there is a fix to plan, verify and write.
+const FIXABLE: &str = "Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Cors: \"'*'\"
+      Auth:
+        ApiKeyRequired: true
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      Runtime: python3.12
+      Events:
+        Get:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /x
+            Method: GET
+";
+
+/// Generous for a debug build on a busy machine; the release binary takes milliseconds.
+const TIME_LIMIT: Duration = Duration::from_secs(10);
+
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs samfix in `dir` with a deadline; stdout and stderr go to files, so a large report
+/// can't stall the child on a full pipe.
+fn samfix_in(dir: &Path, args: &[&str], stdin: Stdio) -> Outcome {
+    let out_path = dir.join(".stdout");
+    let err_path = dir.join(".stderr");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_samfix"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(stdin)
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > TIME_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("samfix {args:?} ran longer than {TIME_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let read = |path: &Path| String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+    Outcome {
+        code: status.code(),
+        stdout: read(&out_path),
+        stderr: read(&err_path),
+    }
+}
+
+/// Writes `contents` to `name`, runs `samfix --write name`, and checks it is refused with
+/// exactly `expected` as the one line on stderr, and that the file is unchanged.
+fn assert_refused(name: &str, contents: &[u8], expected: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).unwrap();
+    let out = samfix_in(dir.path(), &["--write", name], Stdio::null());
+    assert_eq!(out.code, Some(2), "{name}: {}{}", out.stdout, out.stderr);
+    assert_eq!(out.stderr, format!("{expected}\n"), "{name}");
+    assert!(out.stdout.ends_with("1 error\n"), "{name}: {}", out.stdout);
+    assert!(
+        std::fs::read(&path).unwrap() == contents,
+        "{name} was changed"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|file| !file.starts_with(".std") && file != name)
+        .collect();
+    assert!(leftovers.is_empty(), "{name} left {leftovers:?}");
+}
+
+#[test]
+fn billion_laughs_is_refused_without_expanding() {
+    let mut text =
+        format!("{SAM}Metadata:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let items = vec![format!("*a{}", i - 1); 9].join(", ");
+        text.push_str(&format!("  a{i}: &a{i} [{items}]\n"));
+    }
+    text.push_str(FIXABLE);
+    assert_refused(
+        "bomb.yaml",
+        text.as_bytes(),
+        "bomb.yaml: error: no fix written: its aliases expand to a value too large to check",
+    );
+}
+
+/// A 1 MB string aliased 9^7 times: the comparison budget counts a scalar's bytes too,
+/// or verifying the fix would compare terabytes.
+#[test]
+fn a_long_string_aliased_millions_of_times() {
+    let mut text = format!("{SAM}Metadata:\n  a0: &a0 \"{}\"\n", "x".repeat(1_000_000));
+    for i in 1..8 {
+        let items = vec![format!("*a{}", i - 1); 9].join(", ");
+        text.push_str(&format!("  a{i}: &a{i} [{items}]\n"));
+    }
+    text.push_str(FIXABLE);
+    assert_refused(
+        "long_bomb.yaml",
+        text.as_bytes(),
+        "long_bomb.yaml: error: no fix written: its aliases expand to a value too large to check",
+    );
+}
+
+/// `<<: [*m, *m]`, sixty deep: looking a key up used to search 2^60 maps.
+#[test]
+fn merge_key_bomb_is_refused_without_expanding() {
+    let mut text = format!("{SAM}Metadata:\n  m0: &m0 {{x: 1}}\n");
+    for i in 1..60 {
+        text.push_str(&format!(
+            "  m{i}: &m{i} {{<<: [*m{p}, *m{p}]}}\n",
+            p = i - 1
+        ));
+    }
+    text.push_str("Globals:\n  Api: *m59\n");
+    text.push_str(FIXABLE);
+    assert_refused(
+        "merge_bomb.yaml",
+        text.as_bytes(),
+        "merge_bomb.yaml: error: no fix written: its aliases expand to a value too large to check",
+    );
+}
+
+/// Each anchor holds a copy of its node, so 190 nested anchors around 400 KB copied it 190
+/// times (27 s and 6.6 GB before the copy budget).
+#[test]
+fn nested_anchors_cannot_multiply_the_file() {
+    let depth = 190;
+    let mut text = format!("{SAM}Metadata: ");
+    for i in 0..depth {
+        text.push_str(&format!("&n{i} ["));
+    }
+    text.push_str(&vec!["x"; 200_000].join(","));
+    text.push_str(&"]".repeat(depth));
+    text.push('\n');
+    text.push_str(FIXABLE);
+    let limit = text.len() + (1 << 20);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("anchors.yaml"), &text).unwrap();
+    let out = samfix_in(dir.path(), &["--write", "anchors.yaml"], Stdio::null());
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    let prefix = "anchors.yaml:2:";
+    assert!(out.stderr.starts_with(prefix), "{}", out.stderr);
+    assert!(
+        out.stderr.ends_with(&format!(
+            ": error: anchors nested inside anchored collections would copy more than {limit} bytes\n"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("anchors.yaml")).unwrap(),
+        text
+    );
+}
+
+/// `a1: [*a0]`, `a2: [*a1]`, ...: shallow as written, 100,000 deep once expanded, which the
+/// walks that follow aliases would recurse through.
+#[test]
+fn alias_chains_count_towards_the_nesting_limit() {
+    let mut text = format!("{SAM}Metadata:\n  a0: &a0 x\n");
+    for i in 1..100_000 {
+        text.push_str(&format!("  a{i}: &a{i} [*a{}]\n", i - 1));
+    }
+    text.push_str(FIXABLE);
+    assert_refused(
+        "chain.yaml",
+        text.as_bytes(),
+        "chain.yaml:204:15: error: collections are nested more than 200 deep once aliases are expanded",
+    );
+}
+
+#[test]
+fn hundred_thousand_deep_flow_nesting() {
+    let n = 100_000;
+    let seqs = format!("{SAM}Resources: {}{}\n", "[".repeat(n), "]".repeat(n));
+    assert_refused(
+        "flow_seq.yaml",
+        seqs.as_bytes(),
+        "flow_seq.yaml:2:212: error: collections are nested more than 200 deep",
+    );
+    let maps = format!("{SAM}Resources: {}1{}\n", "{a: ".repeat(n), "}".repeat(n));
+    assert_refused(
+        "flow_map.yaml",
+        maps.as_bytes(),
+        "flow_map.yaml:2:808: error: collections are nested more than 200 deep",
+    );
+    let json = format!(
+        "{{\"Transform\": \"AWS::Serverless-2016-10-31\", \"Resources\": {}1{}}}\n",
+        "{\"a\": ".repeat(n),
+        "}".repeat(n)
+    );
+    assert_refused(
+        "deep.json",
+        json.as_bytes(),
+        "deep.json:1:1252: error: collections are nested more than 200 deep",
+    );
+}
+
+/// Block nesting 100,000 deep by indentation alone would be a 5 GB file; compact block
+/// collections (`- - - x`, `? ? ? x`) and one-space steps for the first thousand levels
+/// reach the limit just the same.
+#[test]
+fn hundred_thousand_deep_block_nesting() {
+    let n = 100_000;
+    let seqs = format!("{SAM}Resources:\n  {}x\n", "- ".repeat(n));
+    assert_refused(
+        "block_seq.yaml",
+        seqs.as_bytes(),
+        "block_seq.yaml:3:401: error: collections are nested more than 200 deep",
+    );
+    let keys = format!("{SAM}Resources:\n  {}x\n", "? ".repeat(n));
+    assert_refused(
+        "block_keys.yaml",
+        keys.as_bytes(),
+        "block_keys.yaml:3:401: error: collections are nested more than 200 deep",
+    );
+    let mut maps = SAM.to_string();
+    for depth in 0..1_000 {
+        maps.push_str(&format!("{}k:\n", " ".repeat(depth)));
+    }
+    assert_refused(
+        "block_maps.yaml",
+        maps.as_bytes(),
+        "block_maps.yaml:202:201: error: collections are nested more than 200 deep",
+    );
+}
+
+fn big_template(at_least: usize) -> String {
+    let mut text = format!("{SAM}Resources:\n");
+    let mut i = 0;
+    while text.len() < at_least {
+        text.push_str(&format!(
+            "  Fn{i}:\n    Type: AWS::Serverless::Function\n    Properties:\n      \
+             Handler: index.handler\n      Events:\n        Api:\n          Type: Api\n          \
+             Properties:\n            Path: /p{i}\n            Method: GET\n"
+        ));
+        i += 1;
+    }
+    text
+}
+
+/// Refused by size before it is read: `--max-size` (4 MiB by default).
+#[test]
+fn fifty_megabytes_is_refused_unread() {
+    let text = big_template(50_000_000);
+    let expected = format!(
+        "big.yaml: error: too large ({} bytes, over the --max-size limit of 4194304 bytes)",
+        text.len()
+    );
+    assert_refused("big.yaml", text.as_bytes(), &expected);
+}
+
+/// The same limit for standard input and devices, which have no size to look at: reading
+/// stops one byte past the limit.
+#[test]
+fn endless_input_is_cut_off_at_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = samfix_in(dir.path(), &["/dev/zero"], Stdio::null());
+    assert_eq!(out.code, Some(2));
+    assert_eq!(
+        out.stderr,
+        "/dev/zero: error: too large (over the --max-size limit of 4194304 bytes)\n"
+    );
+    let zero = std::fs::File::open("/dev/zero").unwrap();
+    let out = samfix_in(dir.path(), &["--max-size", "1000", "-"], zero.into());
+    assert_eq!(out.code, Some(2));
+    assert_eq!(
+        out.stderr,
+        "<stdin>: error: too large (over the --max-size limit of 1000 bytes)\n"
+    );
+}
+
+/// `--max-size` raises (or lowers) the limit, and a file of exactly the limit is read.
+#[test]
+fn max_size_is_inclusive_and_adjustable() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{SAM}{FIXABLE}");
+    std::fs::write(dir.path().join("t.yaml"), &text).unwrap();
+    let size = text.len().to_string();
+    let out = samfix_in(dir.path(), &["--max-size", &size, "t.yaml"], Stdio::null());
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let smaller = (text.len() - 1).to_string();
+    let out = samfix_in(
+        dir.path(),
+        &["--max-size", &smaller, "t.yaml"],
+        Stdio::null(),
+    );
+    assert_eq!(out.code, Some(2));
+    assert_eq!(
+        out.stderr,
+        format!(
+            "t.yaml: error: too large ({} bytes, over the --max-size limit of {smaller} bytes)\n",
+            text.len()
+        )
+    );
+}
+
+/// A directory walk skips an oversized file that is no SAM template, as it skips small ones,
+/// and reports one that is.
+#[test]
+fn a_walk_skips_large_files_that_are_not_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = "[".to_string();
+    data.push_str(&"1,".repeat(3_000));
+    data.push_str("1]\n");
+    std::fs::write(dir.path().join("data.json"), &data).unwrap();
+    let template = format!("# padding {}\n{SAM}{FIXABLE}", "x".repeat(70_000));
+    std::fs::write(dir.path().join("t.yaml"), &template).unwrap();
+    let out = samfix_in(dir.path(), &["--max-size", "5000", "."], Stdio::null());
+    assert_eq!(out.code, Some(2), "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "t.yaml: error: too large ({} bytes, over the --max-size limit of 5000 bytes)\n",
+            template.len()
+        )
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    let mut bytes = SAM.as_bytes().to_vec();
+    bytes.extend_from_slice(b"Description: caf\xe9\n");
+    assert_refused(
+        "latin1.yaml",
+        &bytes,
+        "latin1.yaml: error: not UTF-8 text (invalid byte at offset 54)",
+    );
+}
+
+#[test]
+fn nul_bytes() {
+    let text = format!("{SAM}Resources:\n  A\0: 1\n");
+    assert_refused(
+        "nul.yaml",
+        text.as_bytes(),
+        "nul.yaml:3:4: error: unexpected character: `\\u{0}'",
+    );
+}
+
+#[test]
+fn binary_files() {
+    // A PNG's signature, then noise.
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut state: u32 = 12345;
+    bytes.extend((0..4096).map(|_| {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        (state >> 16) as u8
+    }));
+    assert_refused(
+        "image.yaml",
+        &bytes,
+        "image.yaml: error: not UTF-8 text (invalid byte at offset 0)",
+    );
+    // An ELF header is valid UTF-8 up to its first NUL.
+    let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0>\0\x01\0\0\0";
+    assert_refused(
+        "program.yaml",
+        elf,
+        "program.yaml:1:1: error: unexpected character: `\\u{7f}'",
+    );
+}
+
+#[test]
+fn empty_and_blank_files() {
+    assert_refused(
+        "empty.yaml",
+        b"",
+        "empty.yaml:1:1: error: the file is empty",
+    );
+    assert_refused(
+        "blank.yaml",
+        b"\n  \n# only a comment\n",
+        "blank.yaml:1:1: error: the file is empty",
+    );
+}
+
+#[test]
+fn documents_that_are_not_mappings() {
+    assert_refused(
+        "scalar.yaml",
+        b"hello\n",
+        "scalar.yaml:1:1: error: a template is a mapping of sections, but this document is a scalar",
+    );
+    assert_refused(
+        "list.yaml",
+        b"- a\n- b\n",
+        "list.yaml:1:1: error: a template is a mapping of sections, but this document is a list",
+    );
+    assert_refused(
+        "null.yaml",
+        b"null\n",
+        "null.yaml:1:1: error: a template is a mapping of sections, but this document is empty (null)",
+    );
+}
+
+#[test]
+fn duplicate_keys_name_both_places() {
+    let text = format!("{SAM}Resources: {{}}\nOutputs: {{}}\nResources: {{}}\n");
+    assert_refused(
+        "dup.yaml",
+        text.as_bytes(),
+        "dup.yaml:4:1: error: duplicate key `Resources` (first at line 2, column 1)",
+    );
+}
+
+/// YAML ends a key written without `? ` at 1024 characters; a 1 MB one is refused with a
+/// message that says so, and one written as `? key` is read like any other.
+#[test]
+fn a_key_longer_than_a_megabyte() {
+    let key = "k".repeat((1 << 20) + 1);
+    let text = format!("{SAM}{key}: 1\n");
+    assert_refused(
+        "long_key.yaml",
+        text.as_bytes(),
+        "long_key.yaml:2:1: error: simple key expected ':' (an implicit key is at most 1024 \
+         characters; write a longer one as `? key`)",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let explicit = format!("{SAM}Resources:\n  ? {key}\n  : {{Type: AWS::Serverless::Function}}\n");
+    std::fs::write(dir.path().join("explicit.yaml"), &explicit).unwrap();
+    let out = samfix_in(dir.path(), &["--write", "explicit.yaml"], Stdio::null());
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("explicit.yaml")).unwrap(),
+        explicit
+    );
+}
+
+#[test]
+fn resources_as_a_list() {
+    let text = format!("{SAM}Resources:\n  - Type: AWS::Serverless::Api\n");
+    assert_refused(
+        "list_resources.yaml",
+        text.as_bytes(),
+        "list_resources.yaml:3:3: error: `Resources` must be a mapping of logical ids, but it is a list",
+    );
+}
+
+/// One bad file doesn't stop the others: the good one is still fixed.
+#[test]
+fn other_files_are_still_processed() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 100_000;
+    std::fs::write(
+        dir.path().join("a_deep.yaml"),
+        format!("{SAM}Resources: {}{}\n", "[".repeat(n), "]".repeat(n)),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b_good.yaml"), format!("{SAM}{FIXABLE}")).unwrap();
+    let out = samfix_in(
+        dir.path(),
+        &["--write", "a_deep.yaml", "b_good.yaml"],
+        Stdio::null(),
+    );
+    assert_eq!(out.code, Some(2));
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .ends_with("2 files checked: 1 finding, 1 fixable, 1 file fixed, 1 error\n"),
+        "{}",
+        out.stdout
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("b_good.yaml")).unwrap();
+    assert!(
+        !fixed.contains("      Auth:\n        ApiKeyRequired: true\n  Fn:"),
+        "{fixed}"
+    );
+}
+
+// The invariants the fuzz target (fuzz/fuzz_targets/check.rs) asserts, for the inputs it
+// or a person found (tests/hostile/) and for mutated fixtures (a short proptest).
+
+/// Checks `source` with every strategy: no panic, and any fix re-parses, keeps every line
+/// no edit touches (where the edits before it moved it), and leaves nothing to do.
+fn assert_fix_invariants(source: &str) {
+    use samfix::plan::Strategy;
+    for strategy in [Strategy::Auto, Strategy::Events, Strategy::Flag] {
+        let Ok(checked) = samfix::check(source, strategy) else {
+            continue;
+        };
+        let Some(fixed) = &checked.fixed else {
+            assert!(checked.edits.is_empty());
+            continue;
+        };
+        assert_eq!(*fixed, samfix::edits::apply(source, &checked.edits));
+        assert!(samfix::parse::parse(fixed).is_ok(), "{fixed}");
+        let mut start = 0;
+        while start < source.len() {
+            let end = source[start..]
+                .find('\n')
+                .map_or(source.len(), |i| start + i + 1);
+            let touched = checked
+                .edits
+                .iter()
+                .any(|edit| edit.range.end > start && edit.range.start < end);
+            if !touched {
+                let shift: isize = checked
+                    .edits
+                    .iter()
+                    .filter(|edit| edit.range.end <= start)
+                    .map(|edit| edit.content.len() as isize - edit.range.len() as isize)
+                    .sum();
+                let moved = start.checked_add_signed(shift).unwrap();
+                assert_eq!(
+                    fixed.get(moved..moved + (end - start)),
+                    Some(&source[start..end]),
+                    "line at byte {start} changed:\n{fixed}"
+                );
+            }
+            start = end;
+        }
+        let again = samfix::check(fixed, strategy).expect("the fix checks again");
+        assert!(again.fixed.is_none(), "a second run changes:\n{fixed}");
+    }
+}
+
+/// Every input in tests/hostile/ (fuzz finds and the bombs above, small enough to keep),
+/// each within the time limit.
+#[test]
+fn regressions_in_tests_hostile() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let started = Instant::now();
+        if let Ok(source) = std::str::from_utf8(&bytes) {
+            assert_fix_invariants(source);
+        }
+        assert!(
+            started.elapsed() < TIME_LIMIT,
+            "{} took {:?}",
+            path.display(),
+            started.elapsed()
+        );
+        count += 1;
+    }
+    assert!(count >= 3);
+}
+
+mod mutations {
+    use proptest::prelude::*;
+
+    /// Pieces of YAML and SAM that mutations insert, so most mutants stay templates.
+    const TOKENS: &[&str] = &[
+        "\n",
+        "\r\n",
+        " ",
+        "  ",
+        "\t",
+        ":",
+        ": ",
+        "- ",
+        "? ",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "'",
+        "\"",
+        "#",
+        "&a ",
+        "*a",
+        "<<: ",
+        "!Ref ",
+        "|",
+        ">",
+        "---\n",
+        "\u{feff}",
+        "\0",
+        "é",
+        "ApiKeyRequired: true",
+        "Auth:",
+        "Cors: x",
+        "Type: Api",
+        "Method: OPTIONS",
+        "RestApiId: !Ref Api",
+        "DefinitionBody:",
+        "Globals:",
+        "Events:",
+        "Properties:",
+    ];
+
+    fn fixtures() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts = Vec::new();
+        for dir in ["tests/fixtures", "tests/fidelity"] {
+            let mut paths: Vec<_> = std::fs::read_dir(root.join(dir))
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .collect();
+            paths.sort();
+            texts.extend(paths.iter().filter_map(|p| std::fs::read_to_string(p).ok()));
+        }
+        texts
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// A fixture with a few bytes cut, or a token inserted or swapped in: samfix never
+        /// panics, and every fix it makes keeps the invariants.
+        #[test]
+        fn mutated_fixtures_keep_the_invariants(
+            pick in any::<prop::sample::Index>(),
+            edits in prop::collection::vec(
+                (any::<prop::sample::Index>(), 0..3u8, 0..TOKENS.len(), 0..8usize),
+                1..4,
+            ),
+        ) {
+            let texts = fixtures();
+            let mut text = texts[pick.index(texts.len())].clone();
+            for (at, op, token, cut) in edits {
+                let mut at = at.index(text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let mut end = (at + cut).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                match op {
+                    0 => text.insert_str(at, TOKENS[token]),
+                    1 => text.replace_range(at..end, ""),
+                    _ => text.replace_range(at..end, TOKENS[token]),
+                }
+            }
+            super::assert_fix_invariants(&text);
+        }
+    }
+}
+
+/// A FIFO named like a template would block a directory walk forever on open: walks skip
+/// anything that is not a regular file. Named on the command line, a pipe is read.
+#[test]
+fn a_walk_skips_fifos_and_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new("mkfifo")
+        .arg(dir.path().join("pipe.yaml"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "mkfifo failed");
+    std::fs::write(dir.path().join("t.yaml"), format!("{SAM}{FIXABLE}")).unwrap();
+    let out = samfix_in(dir.path(), &["."], Stdio::null());
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stdout
+            .ends_with("1 file checked: 1 finding, 1 fixable, 0 errors\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// 2,000 APIs, each with a key and one event: the settings of every API are read once per
+/// run, not once per finding (which took 15 s here, growing with APIs² × events).
+#[test]
+fn many_apis_and_events_in_bounded_time() {
+    let n = 2_000;
+    let mut text = format!("{SAM}Resources:\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "  A{i}: {{Type: AWS::Serverless::Api, Properties: {{Cors: x, Auth: {{ApiKeyRequired: true}}}}}}\n"
+        ));
+    }
+    for i in 0..n {
+        text.push_str(&format!(
+            "  F{i}: {{Type: AWS::Serverless::Function, Properties: {{Events: {{E: {{Type: Api, \
+             Properties: {{RestApiId: !Ref A{i}, Path: /, Method: GET}}}}}}}}}}\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("many.yaml"), &text).unwrap();
+    let out = samfix_in(dir.path(), &["many.yaml"], Stdio::null());
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+}
+
+/// Five events whose `RestApiId` names a 100 KB id that is not there, and five APIs with
+/// 100 KB ids: no "did you mean" edit distance is computed past the 255 characters a
+/// logical id can have (a full one took 10^10 steps per pair).
+#[test]
+fn long_unresolved_refs_in_bounded_time() {
+    let n = 100_000;
+    let mut text = format!("{SAM}Resources:\n");
+    for i in 0..5 {
+        text.push_str(&format!(
+            "  ? A{}{i}\n  : {{Type: AWS::Serverless::Api, Properties: {{StageName: p}}}}\n",
+            "x".repeat(n)
+        ));
+    }
+    for i in 0..5 {
+        text.push_str(&format!(
+            "  F{i}: {{Type: AWS::Serverless::Function, Properties: {{Events: {{E: {{Type: Api, \
+             Properties: {{RestApiId: !Ref B{}{i}, Path: /, Method: GET}}}}}}}}}}\n",
+            "y".repeat(n)
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("refs.yaml"), &text).unwrap();
+    let out = samfix_in(dir.path(), &["refs.yaml"], Stdio::null());
+    assert!(matches!(out.code, Some(0..=2)), "{}", out.stderr);
+}
