@@ -67,6 +67,11 @@ pub struct Args {
     #[arg(long)]
     pub sam_only: bool,
 
+    /// Print a rule's documentation (what it finds, why it breaks browsers, the fixes and
+    /// when each is right) and exit.
+    #[arg(long, value_enum, value_name = "RULE", exclusive = true)]
+    pub explain: Option<Rule>,
+
     /// Refuse files larger than this many bytes (default 4 MiB: four times the largest
     /// template CloudFormation accepts). Larger files are not read into memory.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
@@ -97,6 +102,14 @@ pub fn run() -> ExitCode {
     ))
 }
 
+/// The rule's page, the same text as in `docs/rules/`.
+pub fn explanation(rule: Rule) -> &'static str {
+    match rule {
+        Rule::ApiKeyOnPreflight => include_str!("../docs/rules/api-key-on-preflight.md"),
+        Rule::AuthorizerOnPreflight => include_str!("../docs/rules/authorizer-on-preflight.md"),
+    }
+}
+
 /// [`run`] with its streams and the checker given: the seam the tests use to show that a
 /// faulty fix is never written. Returns the exit status.
 #[doc(hidden)]
@@ -106,6 +119,10 @@ pub fn run_with(
     mut stdout: &mut impl Write,
     mut stderr: &mut impl Write,
 ) -> u8 {
+    if let Some(rule) = args.explain {
+        let _ = stdout.write_all(explanation(rule).as_bytes());
+        return 0;
+    }
     let mode = if args.write {
         Mode::Write
     } else if args.diff {

@@ -486,3 +486,24 @@ fn select_and_ignore_choose_the_rules() {
     assert!(text(&unknown.stderr)
         .contains("possible values: api-key-on-preflight, authorizer-on-preflight"));
 }
+
+#[test]
+fn explain_prints_the_rule_page_from_docs() {
+    let dir = tempfile::tempdir().unwrap();
+    for rule in ["api-key-on-preflight", "authorizer-on-preflight"] {
+        let out = samfix(&["--explain", rule], dir.path());
+        assert_eq!(out.status.code(), Some(0));
+        let page = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/rules/{rule}.md")),
+        )
+        .unwrap();
+        assert_eq!(text(&out.stdout), page);
+        for section in [
+            "## What it finds",
+            "## Why it breaks browsers",
+            "## How to verify",
+        ] {
+            assert!(page.contains(section), "{rule}: {section}");
+        }
+    }
+}
