@@ -13,6 +13,9 @@ pub struct Template<'t> {
     pub events: Vec<ApiEvent<'t>>,
     /// Logical ids of every resource, for telling a typo from a reference SAM can't follow.
     pub resource_ids: Vec<String>,
+    /// Indexes into `events` by the API they target: every API asks for its events, and a
+    /// scan per API would make large templates quadratic.
+    events_by_api: std::collections::HashMap<String, Vec<usize>>,
 }
 
 /// An `AWS::Serverless::Api` resource, or the implicit `ServerlessRestApi`.
@@ -82,6 +85,7 @@ impl<'t> Template<'t> {
             apis: Vec::new(),
             events: Vec::new(),
             resource_ids: Vec::new(),
+            events_by_api: Default::default(),
         };
         if let Some(resources) = root.get("Resources") {
             if resources.resolved().as_map().is_none() && !resources.is_null() {
@@ -105,6 +109,15 @@ impl<'t> Template<'t> {
                 properties: None,
                 node: None,
             });
+        }
+        for (index, event) in template.events.iter().enumerate() {
+            if let Some(api_id) = event.target_id() {
+                let ids = template
+                    .events_by_api
+                    .entry(api_id.to_string())
+                    .or_default();
+                ids.push(index);
+            }
         }
         Ok(template)
     }
@@ -186,11 +199,13 @@ impl<'t> Template<'t> {
         self.apis.iter().find(|api| api.id == id)
     }
 
-    /// The events that target `api_id`.
-    pub fn events_of<'a>(&'a self, api_id: &'a str) -> impl Iterator<Item = &'a ApiEvent<'t>> + 'a {
-        self.events
-            .iter()
-            .filter(move |event| event.target_id() == Some(api_id))
+    /// The events that target `api_id`, in template order.
+    pub fn events_of<'a>(&'a self, api_id: &str) -> impl Iterator<Item = &'a ApiEvent<'t>> + 'a {
+        self.events_by_api
+            .get(api_id)
+            .into_iter()
+            .flatten()
+            .map(move |&index| &self.events[index])
     }
 }
 
