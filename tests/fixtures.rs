@@ -1,49 +1,8 @@
 //! Each fixture in, one snapshot out: the report, and the diff of every strategy.
 
-use std::fmt::Write as _;
-use std::path::Path;
+mod common;
 
-use samfix::plan::Strategy;
-use samfix::report;
-
-fn snapshot_of(path: &Path) -> String {
-    let source = std::fs::read_to_string(path).unwrap();
-    let name = path.file_name().unwrap().to_string_lossy().to_string();
-    let mut out = String::new();
-    for strategy in [Strategy::Auto, Strategy::Events, Strategy::Flag] {
-        let label = report::strategy_name(strategy);
-        match samfix::check(&source, strategy) {
-            Err(error) => {
-                let _ = writeln!(
-                    out,
-                    "--- error ({label})\n{}",
-                    report::error(&name, Some(&source), &error)
-                );
-            }
-            Ok(checked) => {
-                if strategy == Strategy::Auto {
-                    let _ = write!(
-                        out,
-                        "--- report ({label})\n{}",
-                        report::human(&name, &source, &checked)
-                    );
-                }
-                let diff = match &checked.fixed {
-                    Some(fixed) => report::diff(&name, &source, fixed),
-                    None => "(no change)\n".to_string(),
-                };
-                let refused: String = checked
-                    .refusals
-                    .iter()
-                    .map(|r| format!("refused {}: {}\n", r.apis.join(", "), r.reason))
-                    .collect();
-                let _ = write!(out, "--- diff ({label})\n{refused}{diff}");
-            }
-        }
-    }
-    // Line endings are part of what is pinned: show them.
-    out.replace('\r', "␍")
-}
+use common::snapshot_of;
 
 #[test]
 fn fixtures() {
