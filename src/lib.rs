@@ -75,7 +75,7 @@ pub fn check_with_tampered_edits(
     rules: &[Rule],
     tamper: impl FnOnce(&mut Vec<Edit>),
 ) -> Result<Checked, CheckError> {
-    let root = parse::parse(source).map_err(|error| CheckError {
+    let mut root = parse::parse(source).map_err(|error| CheckError {
         offset: Some(error.offset),
         message: error.message,
         related: error.related,
@@ -95,21 +95,6 @@ pub fn check_with_tampered_edits(
     };
     let mut edits = edits::render(source, &root, &changes).map_err(unverified)?;
     tamper(&mut edits);
-    let fixed = if edits.is_empty() {
-        None
-    } else {
-        let fixed = edits::apply(source, &edits);
-        verify::verify(
-            &root,
-            &changes,
-            &fixed,
-            strategy,
-            rules,
-            plan.refusals.len(),
-        )
-        .map_err(unverified)?;
-        Some(fixed)
-    };
     let findings = analysis
         .findings
         .iter()
@@ -122,9 +107,24 @@ pub fn check_with_tampered_edits(
             events: finding.events.clone(),
         })
         .collect();
+    let notes = analysis.notes;
+    let fixed = if edits.is_empty() {
+        None
+    } else {
+        // The original tree becomes the expected one in place and is dropped once
+        // fingerprinted, so verification never holds two trees.
+        plan::apply_to_tree(&mut root, &changes)
+            .ok_or_else(|| unverified("the planned changes do not apply to the template".into()))?;
+        let expected = root.fingerprint();
+        drop(root);
+        let fixed = edits::apply(source, &edits);
+        verify::verify(expected, &fixed, strategy, rules, plan.refusals.len())
+            .map_err(unverified)?;
+        Some(fixed)
+    };
     Ok(Checked {
         findings,
-        notes: analysis.notes,
+        notes,
         fixes: plan.fixes,
         refusals: plan.refusals,
         edits,

@@ -396,9 +396,10 @@ fn removal(root: &Node, map: &Path, key: &str) -> Change {
     }
 }
 
-/// The value tree the changes should produce, for checking the text edits.
-pub fn apply_to_tree(root: &Node, changes: &[Change]) -> Option<Node> {
-    let mut tree = root.clone();
+/// Turns the tree into the value the changes should produce, for checking the text edits.
+/// `None` when a change does not apply. Anchored values keep their old content in the
+/// aliases that copy them, so an edit through an anchor never looks right.
+pub fn apply_to_tree(tree: &mut Node, changes: &[Change]) -> Option<()> {
     for change in changes {
         match change {
             Change::Remove { map, key } => {
@@ -428,5 +429,5 @@ pub fn apply_to_tree(root: &Node, changes: &[Change]) -> Option<Node> {
             Change::Replace { path, value } => *tree.at_mut(path)? = value.to_node(),
         }
     }
-    Some(tree)
+    Some(())
 }

@@ -5,11 +5,12 @@
 
 mod yaml;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::rc::Rc;
 
 use indexmap::IndexMap;
+use xxhash_rust::xxh3::Xxh3;
 
 pub use yaml::parse;
 
@@ -272,61 +273,83 @@ impl Node {
         self.lookup(key).map(|(entry, _)| &entry.value)
     }
 
-    /// Whether two nodes load to the same value: styles, spans and anchors do not matter,
-    /// aliases are followed, plain scalars compare by their YAML 1.1 type. `None` when the
-    /// aliases expand to more than can be compared.
-    pub fn same_value(&self, other: &Node) -> Option<bool> {
-        let mut budget = VALUE_COMPARISON_BUDGET;
-        let same = same_value(self, other, &mut budget);
-        (budget > 0).then_some(same)
+    /// A 128-bit fingerprint of the value the node loads to: nodes that load to the same
+    /// value have the same fingerprint, and different values share one with a chance of
+    /// about 2^-128. Styles, spans and anchors do not count, aliases
+    /// stand for their anchor's value, plain scalars count by their YAML 1.1 type, and a
+    /// map's entries count in any order. Each anchored value is fingerprinted once, so an
+    /// alias bomb costs no more than its text.
+    pub fn fingerprint(&self) -> u128 {
+        fingerprint(self, &mut HashMap::new())
     }
 }
 
-/// How many node pairs a value comparison may visit: aliases can make a small file stand
-/// for an enormous value, and a comparison that gives up says "different". A scalar also
-/// costs one node per [`SCALAR_BYTES_PER_NODE`] bytes, so one long string aliased millions
-/// of times can't make it compare terabytes.
-const VALUE_COMPARISON_BUDGET: usize = 5_000_000;
-const SCALAR_BYTES_PER_NODE: usize = 128;
-
-fn same_value(a: &Node, b: &Node, budget: &mut usize) -> bool {
-    if *budget == 0 {
-        return false;
+/// `anchors` remembers the fingerprint of every anchored node an alias has led to.
+fn fingerprint(node: &Node, anchors: &mut HashMap<*const Node, u128>) -> u128 {
+    if let Kind::Alias(target) = &node.kind {
+        let key = Rc::as_ptr(target);
+        if let Some(&known) = anchors.get(&key) {
+            return known;
+        }
+        let value = fingerprint(target, anchors);
+        anchors.insert(key, value);
+        return value;
     }
-    *budget -= 1;
-    let (a, b) = (a.resolved(), b.resolved());
-    if a.tag != b.tag {
-        return false;
+    let mut hasher = Xxh3::new();
+    match &node.tag {
+        Some(tag) => {
+            hasher.update(&[1]);
+            hash_text(&mut hasher, tag);
+        }
+        None => hasher.update(&[0]),
     }
-    match (&a.kind, &b.kind) {
-        // The same text in the same style loads the same; resolving allocates, and a
-        // comparison may visit millions of scalars.
-        (Kind::Scalar(x), Kind::Scalar(y)) => {
-            let cost = x.value.len().max(y.value.len()) / SCALAR_BYTES_PER_NODE;
-            if cost >= *budget {
-                *budget = 0;
-                return false;
+    match &node.kind {
+        Kind::Scalar(scalar) => match scalar.resolve() {
+            Resolved::Null => hasher.update(b"n"),
+            Resolved::Bool(value) => hasher.update(&[b'b', u8::from(value)]),
+            Resolved::Int(value) => {
+                hasher.update(b"i");
+                hasher.update(&value.to_le_bytes());
             }
-            *budget -= cost;
-            (x.style == y.style && x.value == y.value) || x.resolve() == y.resolve()
+            Resolved::Float(text) => {
+                hasher.update(b"f");
+                hash_text(&mut hasher, &text);
+            }
+            Resolved::Str(text) => {
+                hasher.update(b"s");
+                hash_text(&mut hasher, text);
+            }
+        },
+        Kind::Seq(seq) => {
+            hasher.update(b"[");
+            hasher.update(&(seq.items.len() as u64).to_le_bytes());
+            for item in &seq.items {
+                hasher.update(&fingerprint(item, anchors).to_le_bytes());
+            }
         }
-        (Kind::Seq(x), Kind::Seq(y)) => {
-            x.items.len() == y.items.len()
-                && x.items
-                    .iter()
-                    .zip(&y.items)
-                    .all(|(p, q)| same_value(p, q, budget))
+        Kind::Map(map) => {
+            // A sum of strong per-entry hashes: the same entries in any order add up the same.
+            let mut sum = 0u128;
+            for (key, entry) in &map.entries {
+                let mut pair = Xxh3::new();
+                hash_text(&mut pair, key);
+                pair.update(&fingerprint(&entry.value, anchors).to_le_bytes());
+                sum = sum.wrapping_add(pair.digest128());
+            }
+            hasher.update(b"{");
+            hasher.update(&(map.entries.len() as u64).to_le_bytes());
+            hasher.update(&sum.to_le_bytes());
         }
-        (Kind::Map(x), Kind::Map(y)) => {
-            x.entries.len() == y.entries.len()
-                && x.entries.iter().all(|(key, entry)| {
-                    y.entries
-                        .get(key)
-                        .is_some_and(|other| same_value(&entry.value, &other.value, budget))
-                })
-        }
-        _ => false,
+        Kind::Alias(_) => unreachable!("aliases are followed above"),
     }
+    hasher.digest128()
+}
+
+/// Text with its length first, so that no two sequences of texts hash alike by running
+/// into each other.
+fn hash_text(hasher: &mut Xxh3, text: &str) {
+    hasher.update(&(text.len() as u64).to_le_bytes());
+    hasher.update(text.as_bytes());
 }
 
 /// One step on the way from the document root to a node.
