@@ -434,7 +434,11 @@ fn process(
             // stdout carries only the patch, so `samfix --diff | git apply` works.
             let _ = write!(err, "{report}");
             if let Some(fixed) = &checked.fixed {
-                let _ = write!(out, "{}", report::diff(&name, &source, fixed));
+                let _ = write!(
+                    out,
+                    "{}",
+                    crate::diff::UnifiedDiff::new(&name, &source, fixed, &checked.edits)
+                );
             }
             status.unfixed += checked.findings.len();
         }

@@ -6,6 +6,7 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod diff;
 pub mod edits;
 pub mod model;
 pub mod parse;

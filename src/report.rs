@@ -170,14 +170,8 @@ pub fn strategy_name(strategy: Strategy) -> &'static str {
 }
 
 /// A unified diff that `git apply` accepts.
-pub fn diff(path: &str, before: &str, after: &str) -> String {
-    let path = path.trim_start_matches('/');
-    similar::TextDiff::from_lines(before, after)
-        .unified_diff()
-        .context_radius(3)
-        .missing_newline_hint(true)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
-        .to_string()
+pub fn diff(path: &str, before: &str, after: &str, edits: &[crate::edits::Edit]) -> String {
+    crate::diff::UnifiedDiff::new(path, before, after, edits).to_string()
 }
 
 /// One line: where and what.

@@ -30,7 +30,7 @@ pub fn snapshot_of(path: &Path) -> String {
                     );
                 }
                 let diff = match &checked.fixed {
-                    Some(fixed) => report::diff(&name, &source, fixed),
+                    Some(fixed) => report::diff(&name, &source, fixed, &checked.edits),
                     None => "(no change)\n".to_string(),
                 };
                 let refused: String = checked
