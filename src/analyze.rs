@@ -302,7 +302,7 @@ fn options_path_in_body(body: &Node) -> Option<String> {
             .entries
             .keys()
             .any(|m| m.eq_ignore_ascii_case("options"))
-            .then(|| path.clone())
+            .then(|| path.to_string())
     })
 }
 

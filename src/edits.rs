@@ -201,7 +201,7 @@ fn insert_into_null(
     let (_, parent_map) = map_at(root, &parent.to_vec())?;
     let owner = parent_map
         .entries
-        .get(own_key)
+        .get(own_key.as_str())
         .ok_or("the empty value's key is gone")?;
     let style = KeyStyle::of(source, root, &parent.to_vec(), Some(owner));
     if !node.span.is_empty() || parent_map.flow {
@@ -296,7 +296,7 @@ impl KeyStyle {
             let (Some(Seg::Key(k)), Some((_, parent))) = (path.last(), path.split_last()) else {
                 return None;
             };
-            root.at(parent)?.as_map()?.entries.get(k)
+            root.at(parent)?.as_map()?.entries.get(k.as_str())
         });
         let bools = BoolCase::of(root);
         let Some(sample) = sample else {
@@ -435,7 +435,7 @@ fn indent_unit(source: &str, root: &Node, path: &Path) -> String {
     };
     let own = path.split_last().and_then(|(last, parent)| {
         let Seg::Key(k) = last else { return None };
-        let parent_entry = root.at(parent)?.as_map()?.entries.get(k)?;
+        let parent_entry = root.at(parent)?.as_map()?.entries.get(k.as_str())?;
         width_of(root.at(path)?.as_map()?, parent_entry.key_span.start)
     });
     let from_children = || {

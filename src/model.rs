@@ -128,7 +128,7 @@ impl<'t> Template<'t> {
         };
         for (id, entry) in &map.entries {
             let mut resource_path = path.clone();
-            resource_path.push(Seg::Key(id.clone()));
+            resource_path.push(Seg::Key(id.to_string()));
             if id.starts_with("Fn::ForEach::") {
                 // [Identifier, Collection, {LogicalId${Identifier}: Resource}]
                 if let Some(body) = entry.value.as_seq().and_then(|seq| seq.items.get(2)) {
@@ -137,7 +137,7 @@ impl<'t> Template<'t> {
                 }
                 continue;
             }
-            self.resource_ids.push(id.clone());
+            self.resource_ids.push(id.to_string());
             self.read_resource(id, &entry.value, resource_path);
         }
     }
@@ -179,7 +179,7 @@ impl<'t> Template<'t> {
                         .map(str::to_string);
                     self.events.push(ApiEvent {
                         owner: id.to_string(),
-                        name: name.clone(),
+                        name: name.to_string(),
                         properties: child(&child(&events_path, name), "Properties"),
                         node: props,
                         target,
@@ -236,7 +236,7 @@ fn rest_api_target(node: &Node) -> Target {
     let resolved = node.resolved();
     match &resolved.kind {
         Kind::Scalar(scalar) if resolved.tag.as_deref() == Some("!Ref") => Target::Named {
-            id: scalar.value.clone(),
+            id: scalar.value.to_string(),
             span: resolved.span.clone(),
         },
         Kind::Scalar(_) if resolved.tag.is_none() => match resolved.as_str() {

@@ -406,7 +406,7 @@ pub fn apply_to_tree(tree: &mut Node, changes: &[Change]) -> Option<()> {
                 let Kind::Map(m) = &mut tree.at_mut(map)?.kind else {
                     return None;
                 };
-                m.entries.shift_remove(key)?;
+                m.entries.shift_remove(key.as_str())?;
             }
             Change::Insert {
                 map, key, value, ..
@@ -423,7 +423,7 @@ pub fn apply_to_tree(tree: &mut Node, changes: &[Change]) -> Option<()> {
                         key_style: crate::parse::ScalarStyle::Plain,
                         value: value.to_node(),
                     };
-                    m.entries.insert(key.clone(), entry);
+                    m.entries.insert(key.as_str().into(), entry);
                 }
             }
             Change::Replace { path, value } => *tree.at_mut(path)? = value.to_node(),

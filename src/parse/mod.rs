@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::rc::Rc;
 
+use compact_str::CompactString;
 use indexmap::IndexMap;
 use xxhash_rust::xxh3::Xxh3;
 
@@ -24,15 +25,16 @@ pub struct Node {
     /// end of its last value. Trailing blank lines of block scalars are not included.
     pub span: Span,
     /// The tag as written, e.g. `!Ref` or `!!str`.
-    pub tag: Option<String>,
-    pub anchor: Option<String>,
+    pub tag: Option<Box<str>>,
+    pub anchor: Option<Box<str>>,
     pub kind: Kind,
 }
 
 #[derive(Debug, Clone)]
 pub enum Kind {
     Scalar(Scalar),
-    Map(Map),
+    /// Boxed: maps are fewer than scalars, and every node is as large as its largest kind.
+    Map(Box<Map>),
     Seq(Seq),
     /// `*name`: the anchored node it stands for.
     Alias(Rc<Node>),
@@ -49,15 +51,20 @@ pub enum ScalarStyle {
 
 #[derive(Debug, Clone)]
 pub struct Scalar {
-    pub value: String,
+    /// Short texts, which most keys and values are, are stored without an allocation.
+    pub value: CompactString,
     pub style: ScalarStyle,
 }
 
 #[derive(Debug, Clone)]
 pub struct Map {
     pub flow: bool,
-    pub entries: IndexMap<String, Entry>,
+    pub entries: Entries,
 }
+
+/// A map's entries in the order written. foldhash: SipHash, the default, is a large share
+/// of the parse; foldhash's per-map random seeds still keep crafted keys from colliding.
+pub type Entries = IndexMap<CompactString, Entry, foldhash::fast::RandomState>;
 
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -102,6 +109,11 @@ pub fn resolve_plain(text: &str) -> Resolved<'_> {
             return Resolved::Bool(false)
         }
         _ => {}
+    }
+    // Numbers start with a sign, a digit or a dot; most scalars are words, and resolving
+    // runs for every scalar of the file.
+    if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.')) {
+        return Resolved::Str(text);
     }
     if let Some(int) = parse_yaml11_int(text) {
         return Resolved::Int(int);
@@ -368,7 +380,7 @@ impl Node {
             return Some(self);
         };
         let child = match (first, &self.kind) {
-            (Seg::Key(key), Kind::Map(map)) => &map.entries.get(key)?.value,
+            (Seg::Key(key), Kind::Map(map)) => &map.entries.get(key.as_str())?.value,
             (Seg::Index(i), Kind::Seq(seq)) => seq.items.get(*i)?,
             _ => return None,
         };
@@ -380,7 +392,7 @@ impl Node {
             return Some(self);
         };
         let child = match (first, &mut self.kind) {
-            (Seg::Key(key), Kind::Map(map)) => &mut map.entries.get_mut(key)?.value,
+            (Seg::Key(key), Kind::Map(map)) => &mut map.entries.get_mut(key.as_str())?.value,
             (Seg::Index(i), Kind::Seq(seq)) => seq.items.get_mut(*i)?,
             _ => return None,
         };
@@ -396,7 +408,7 @@ impl Node {
                 return Some(node);
             }
             node = match (seg, &node.kind) {
-                (Seg::Key(key), Kind::Map(map)) => &map.entries.get(key)?.value,
+                (Seg::Key(key), Kind::Map(map)) => &map.entries.get(key.as_str())?.value,
                 (Seg::Index(i), Kind::Seq(seq)) => seq.items.get(*i)?,
                 _ => return None,
             };
@@ -410,7 +422,7 @@ impl Node {
             tag: None,
             anchor: None,
             kind: Kind::Scalar(Scalar {
-                value: value.to_string(),
+                value: value.into(),
                 style: ScalarStyle::Plain,
             }),
         }
@@ -425,17 +437,17 @@ impl Node {
                     key_style: ScalarStyle::Plain,
                     value,
                 };
-                (key.to_string(), entry)
+                (CompactString::from(key), entry)
             })
             .collect();
         Node {
             span: 0..0,
             tag: None,
             anchor: None,
-            kind: Kind::Map(Map {
+            kind: Kind::Map(Box::new(Map {
                 flow: false,
                 entries,
-            }),
+            })),
         }
     }
 }

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use compact_str::CompactString;
 use granit_parser::{Event, Parser, ScalarStyle as GranitStyle, StructureStyle};
-use indexmap::IndexMap;
 
-use super::{Entry, Kind, Map, Node, ParseError, Scalar, ScalarStyle, Seq, Span};
+use super::{Entries, Entry, Kind, Map, Node, ParseError, Scalar, ScalarStyle, Seq, Span};
 
 /// How deeply collections may nest, as written and once aliases are expanded.
 /// CloudFormation templates stay far below this; the limit keeps hostile input (and the
@@ -98,10 +98,10 @@ pub fn parse(source: &str) -> Result<Node, ParseError> {
                 }
                 let node = Node {
                     span: range,
-                    tag: tag.map(|t| t.original()),
+                    tag: tag.map(|t| t.original().into_boxed_str()),
                     anchor: anchor_name(&mut parser, anchor_id),
                     kind: Kind::Scalar(Scalar {
-                        value: value.into_owned(),
+                        value: CompactString::from(value),
                         style: style.into(),
                     }),
                 };
@@ -110,13 +110,13 @@ pub fn parse(source: &str) -> Result<Node, ParseError> {
             Event::MappingStart(style, anchor_id, tag) => {
                 let anchor = anchor_name(&mut parser, anchor_id);
                 let body = Body::Map {
-                    entries: IndexMap::new(),
+                    entries: Entries::default(),
                     key: None,
                 };
                 builder.open(
                     range.start,
                     style,
-                    tag.map(|t| t.original()),
+                    tag.map(|t| t.original().into_boxed_str()),
                     anchor,
                     anchor_id,
                     body,
@@ -128,7 +128,7 @@ pub fn parse(source: &str) -> Result<Node, ParseError> {
                 builder.open(
                     range.start,
                     style,
-                    tag.map(|t| t.original()),
+                    tag.map(|t| t.original().into_boxed_str()),
                     anchor,
                     anchor_id,
                     body,
@@ -165,17 +165,17 @@ pub fn parse(source: &str) -> Result<Node, ParseError> {
 fn anchor_name<'s>(
     parser: &mut Parser<'s, granit_parser::StrInput<'s>>,
     anchor_id: usize,
-) -> Option<String> {
+) -> Option<Box<str>> {
     if anchor_id == 0 {
         return None;
     }
     match parser.peek() {
         Some(Ok((Event::Anchor(id, _), _))) if *id == anchor_id => {}
-        _ => return Some(String::new()),
+        _ => return Some("".into()),
     }
     match parser.next_event() {
-        Some(Ok((Event::Anchor(_, name), _))) => Some(name.into_owned()),
-        _ => Some(String::new()),
+        Some(Ok((Event::Anchor(_, name), _))) => Some(name.into()),
+        _ => Some("".into()),
     }
 }
 
@@ -198,8 +198,8 @@ struct Builder<'s> {
 struct Frame {
     start: usize,
     flow: bool,
-    tag: Option<String>,
-    anchor: Option<String>,
+    tag: Option<Box<str>>,
+    anchor: Option<Box<str>>,
     anchor_id: usize,
     /// End of the last child, which is where a block collection ends.
     last_end: usize,
@@ -210,8 +210,8 @@ struct Frame {
 
 enum Body {
     Map {
-        entries: IndexMap<String, Entry>,
-        key: Option<(String, Span, ScalarStyle)>,
+        entries: Entries,
+        key: Option<(CompactString, Span, ScalarStyle)>,
     },
     Seq(Vec<Node>),
 }
@@ -221,8 +221,8 @@ impl Builder<'_> {
         &mut self,
         start: usize,
         style: StructureStyle,
-        tag: Option<String>,
-        anchor: Option<String>,
+        tag: Option<Box<str>>,
+        anchor: Option<Box<str>>,
         anchor_id: usize,
         body: Body,
     ) -> Result<(), ParseError> {
@@ -253,14 +253,22 @@ impl Builder<'_> {
         } else {
             frame.last_end
         };
+        // A collection's spare capacity would stay for the life of the tree, and most
+        // are a few entries in a buffer grown for more.
         let kind = match frame.body {
-            Body::Map { entries, .. } => Kind::Map(Map {
+            Body::Map { mut entries, .. } => Kind::Map(Box::new(Map {
                 flow: frame.flow,
-                entries,
-            }),
-            Body::Seq(items) => Kind::Seq(Seq {
+                entries: {
+                    entries.shrink_to_fit();
+                    entries
+                },
+            })),
+            Body::Seq(mut items) => Kind::Seq(Seq {
                 flow: frame.flow,
-                items,
+                items: {
+                    items.shrink_to_fit();
+                    items
+                },
             }),
         };
         let node = Node {
