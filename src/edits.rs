@@ -17,6 +17,8 @@ pub struct Edit {
 }
 
 pub fn render(source: &str, root: &Node, changes: &[Change]) -> Result<Vec<Edit>, String> {
+    // Once, not per edit: finding the first boolean can walk the whole tree.
+    let bools = BoolCase::of(root);
     let mut edits = Vec::new();
     for change in changes {
         edits.push(match change {
@@ -26,11 +28,11 @@ pub fn render(source: &str, root: &Node, changes: &[Change]) -> Result<Vec<Edit>
                 key,
                 value,
                 after,
-            } => insert(source, root, map, key, *value, after.as_deref())?,
+            } => insert(source, root, map, key, *value, after.as_deref(), bools)?,
             Change::Replace { path, value } => {
                 let node = root.at(path).ok_or("the value to replace is gone")?;
                 let style = KeyStyle {
-                    bools: BoolCase::of(root),
+                    bools,
                     ..KeyStyle::plain()
                 };
                 Edit {
@@ -109,10 +111,11 @@ fn insert(
     key: &str,
     value: NewValue,
     after: Option<&str>,
+    bools: BoolCase,
 ) -> Result<Edit, String> {
     let node = root.at(path).ok_or("the mapping to edit is gone")?;
     if node.is_null() {
-        return insert_into_null(source, root, path, node, key, value);
+        return insert_into_null(source, root, path, node, key, value, bools);
     }
     let (_, map) = map_at(root, path)?;
     let anchor = after
@@ -120,14 +123,14 @@ fn insert(
         .or_else(|| map.entries.last().map(|(_, e)| e));
     let Some(anchor) = anchor else {
         // `{}`: the first entry goes between the braces.
-        let style = KeyStyle::of(source, root, path, None);
+        let style = KeyStyle::of(source, root, path, None, bools);
         let at = node.span.start + 1;
         return Ok(Edit {
             range: at..at,
             content: flow_entry(key, value, &style),
         });
     };
-    let style = KeyStyle::of(source, root, path, Some(anchor));
+    let style = KeyStyle::of(source, root, path, Some(anchor), bools);
     if !map.flow {
         // The new lines follow the anchor's last line, and end as it does.
         let eol = line_ending_near(source, anchor.value.span.end);
@@ -193,6 +196,7 @@ fn insert_into_null(
     node: &Node,
     key: &str,
     value: NewValue,
+    bools: BoolCase,
 ) -> Result<Edit, String> {
     let (Some(Seg::Key(own_key)), Some(parent)) = (path.last(), path.split_last().map(|(_, p)| p))
     else {
@@ -203,7 +207,7 @@ fn insert_into_null(
         .entries
         .get(own_key.as_str())
         .ok_or("the empty value's key is gone")?;
-    let style = KeyStyle::of(source, root, &parent.to_vec(), Some(owner));
+    let style = KeyStyle::of(source, root, &parent.to_vec(), Some(owner), bools);
     if !node.span.is_empty() || parent_map.flow {
         let content = format!("{{{}}}", flow_entry(key, value, &style));
         let content = if node.span.is_empty() {
@@ -290,7 +294,7 @@ impl KeyStyle {
         }
     }
 
-    fn of(source: &str, root: &Node, path: &Path, sample: Option<&Entry>) -> Self {
+    fn of(source: &str, root: &Node, path: &Path, sample: Option<&Entry>, bools: BoolCase) -> Self {
         let sample = sample.or_else(|| {
             // An empty map: take the style of the map's own key.
             let (Some(Seg::Key(k)), Some((_, parent))) = (path.last(), path.split_last()) else {
@@ -298,7 +302,6 @@ impl KeyStyle {
             };
             root.at(parent)?.as_map()?.entries.get(k.as_str())
         });
-        let bools = BoolCase::of(root);
         let Some(sample) = sample else {
             return KeyStyle {
                 bools,
