@@ -75,11 +75,10 @@ fn first_line(source: &str) -> &str {
 }
 
 /// Whether only spaces, tabs (or a byte order mark) come before `offset` on its line.
+/// Looks back only over that white space: a one-line JSON file asks this of every key.
 pub fn starts_line(source: &str, offset: usize) -> bool {
-    source[line_start(source, offset)..offset]
-        .trim_start_matches('\u{feff}')
-        .trim_matches([' ', '\t'])
-        .is_empty()
+    let before = source[..offset].trim_end_matches([' ', '\t']);
+    before.is_empty() || before.ends_with('\n') || before == "\u{feff}"
 }
 
 /// The leading white space of the line holding `offset`.
