@@ -1,6 +1,8 @@
 //! The rules: an API-level setting that SAM also puts on the CORS preflight, which a
 //! browser sends without credentials.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::model::{child, is_intrinsic, Api, Target, Template, IMPLICIT_API};
 use crate::parse::{Node, Path, Span};
 
@@ -313,15 +315,23 @@ fn unresolved_targets(template: &Template) -> Vec<Note> {
         .map(|api| api.id.as_str())
         .filter(|id| *id != IMPLICIT_API)
         .collect();
+    // Sets and a memo: thousands of events may name the same (missing) API.
+    let resource_ids: HashSet<&str> = template.resource_ids.iter().map(String::as_str).collect();
+    let mut suggestions: HashMap<&str, Option<String>> = HashMap::new();
     let mut notes = Vec::new();
     for event in &template.events {
         match &event.target {
             Target::Implicit => {}
             Target::Named { id, span } => {
-                if template.resource_ids.iter().any(|r| r == id) {
+                if resource_ids.contains(id.as_str()) {
                     continue;
                 }
-                let help = closest(id, &api_ids).map(|best| format!("did you mean `{best}`?"));
+                let help = suggestions
+                    .entry(id)
+                    .or_insert_with(|| {
+                        closest(id, &api_ids).map(|best| format!("did you mean `{best}`?"))
+                    })
+                    .clone();
                 notes.push(Note {
                     span: span.clone(),
                     message: format!(
