@@ -413,6 +413,55 @@ def scaling(table, results):
             )
 
 
+# Two layouts that once made a fix quadratic: booleans spelled yes/no (no true to copy the
+# spelling from, so each insert searched the whole tree) and one-line JSON (each key looked
+# back to the start of its line, which is the file's). PyYAML, in the oracle venv, turns
+# the YAML into JSON with CloudFormation's long-form intrinsics.
+TO_MINIFIED_JSON = """
+import json, sys, yaml
+class Loader(yaml.SafeLoader):
+    pass
+def intrinsic(loader, suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {suffix if suffix in ("Ref", "Condition") else "Fn::" + suffix: value}
+Loader.add_multi_constructor("!", intrinsic)
+with open(sys.argv[1]) as source, open(sys.argv[2], "w") as out:
+    json.dump(yaml.load(source, Loader=Loader), out, separators=(",", ":"))
+"""
+
+
+def shapes(table, cfg, samfix, python, work):
+    """Growth of a check over the layouts in TO_MINIFIED_JSON's comment, per size step."""
+    sizes = cfg.sizes[-2:]
+    times = {"booleans spelled yes": {}, "one-line JSON": {}}
+    for target in sizes:
+        source = os.path.join(work, f"generated-{target}.yaml")
+        yes = os.path.join(work, f"yes-{target}.yaml")
+        with open(source, encoding="utf-8") as fh, open(yes, "w", encoding="utf-8") as out:
+            out.write(fh.read().replace(": true", ": yes"))
+        minified = os.path.join(work, f"minified-{target}.json")
+        run([python, "-c", TO_MINIFIED_JSON, source, minified])
+        runs, warmup = cfg.large_runs(target)
+        for name, path in (("booleans spelled yes", yes), ("one-line JSON", minified)):
+            progress(f"shapes: {name}, {fmt_size(target)}")
+            command = [samfix, "--max-size", str(MAX_SIZE), path]
+            times[name][target] = hyperfine(command, runs, warmup, work)
+    for name, by_size in times.items():
+        for small, big in zip(sizes, sizes[1:]):
+            t0, t1 = by_size[small], by_size[big]
+            judged = (small, big) == (MB, 10 * MB)
+            table.add(
+                f"scaling {fmt_size(small)} → {fmt_size(big)}, {name}: check, time",
+                f"{fmt_time(t0)} → {fmt_time(t1)}", "", f"×{t1 / t0:.1f}",
+                "≤ ×11" if judged else "", (t1 / t0 <= 11) if judged else None,
+            )
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer runs, no 10 MB template")
@@ -440,6 +489,7 @@ def main():
         single(table, cfg, samfix, python, args.shared, work)
         results = large(table, notes, cfg, samfix, floor, work)
         scaling(table, results)
+        shapes(table, cfg, samfix, python, work)
 
     elapsed = (datetime.datetime.now() - started).total_seconds()
     missed = table.missed()
