@@ -326,21 +326,23 @@ impl Builder<'_> {
                     *key = Some((scalar.value, node.span, scalar.style));
                 }
                 Some((name, key_span, key_style)) => {
-                    if let Some(first) = entries.get(&name) {
-                        return Err(ParseError::new(
-                            key_span.start,
-                            format!("duplicate key `{name}`"),
-                        )
-                        .with_related(first.key_span.start));
+                    // One hash lookup both finds a duplicate and inserts.
+                    match entries.entry(name) {
+                        indexmap::map::Entry::Occupied(first) => {
+                            return Err(ParseError::new(
+                                key_span.start,
+                                format!("duplicate key `{}`", first.key()),
+                            )
+                            .with_related(first.get().key_span.start));
+                        }
+                        indexmap::map::Entry::Vacant(slot) => {
+                            slot.insert(Entry {
+                                key_span,
+                                key_style,
+                                value: node,
+                            });
+                        }
                     }
-                    entries.insert(
-                        name,
-                        Entry {
-                            key_span,
-                            key_style,
-                            value: node,
-                        },
-                    );
                 }
             },
         }
