@@ -6,6 +6,9 @@
 //! not allowed: the directory case falls back to mode 0555, and the immutable-file case says
 //! it is skipped (the read-only refusal still runs).
 
+#[path = "support/compact.rs"]
+mod compact;
+
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -165,7 +168,7 @@ fn a_read_only_file_is_refused_even_for_root() {
     let out = samfix(&["--write", "template.yaml"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
-        text(&out.stderr),
+        compact::compact(&text(&out.stderr)),
         "template.yaml: error: it is read-only; the file is unchanged\n"
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), TEMPLATE);
@@ -187,7 +190,7 @@ fn an_immutable_file_is_left_intact() {
     let _guard = Immutable::set(&path);
     let out = samfix(&["--write", "template.yaml"], dir.path());
     assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = compact::compact(&text(&out.stderr));
     assert!(
         stderr.starts_with("template.yaml: error: cannot replace the file: ")
             && stderr.ends_with("; the file is unchanged\n")
@@ -210,7 +213,7 @@ fn a_directory_that_takes_no_new_file_leaves_the_original_intact() {
         other.path(),
     );
     assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = compact::compact(&text(&out.stderr));
     let expected = format!(
         "{}: error: cannot create a temporary file beside it: ",
         path.display()
@@ -243,7 +246,7 @@ fn an_error_while_writing_leaves_the_original_intact() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    let stderr = text(&out.stderr);
+    let stderr = compact::compact(&text(&out.stderr));
     assert!(
         stderr.starts_with("template.yaml: error: cannot write the temporary file: ")
             && stderr.ends_with("; the file is unchanged\n"),
@@ -346,7 +349,7 @@ fn concurrent_writers_leave_the_original_or_the_fix() {
         let (a, b) = (spawn(), spawn());
         for child in [a, b] {
             let out = child.wait_with_output().unwrap();
-            let stderr = text(&out.stderr);
+            let stderr = compact::compact(&text(&out.stderr));
             match out.status.code() {
                 Some(0) => assert!(stderr.is_empty(), "{stderr}"),
                 Some(2) => assert_eq!(
@@ -439,7 +442,7 @@ fn a_faulty_edit_plan_is_never_written() {
         let args: Args = clap::Parser::parse_from(["samfix", "--write", path.to_str().unwrap()]);
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
         let code = run_with(args, checker, &mut stdout, &mut stderr);
-        let stderr = text(&stderr);
+        let stderr = compact::compact(&text(&stderr));
         assert_eq!(code, 2, "{what}: {stderr}");
         assert!(
             stderr.starts_with(&format!(
