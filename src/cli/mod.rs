@@ -163,7 +163,7 @@ impl Printer {
         } else {
             (report, other)
         };
-        let reports: Vec<FileReport> = processed.iter().map(|p| p.report.clone()).collect();
+        let reports: Vec<&FileReport> = processed.iter().map(|p| &p.report).collect();
         let totals = Totals::of(&reports, self.mode);
         for Processed {
             report: file,

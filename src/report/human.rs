@@ -32,15 +32,17 @@ impl Style {
 /// A template's findings and warnings as plain diagnostics, as `samfix --check` prints
 /// them (without the summary).
 pub fn human(path: &str, source: &str, checked: &Checked) -> String {
-    diagnostics(path, source, checked, Mode::Check, Style::Plain)
+    diagnostics(path, source, checked, Mode::Check, false, Style::Plain)
 }
 
-/// The findings and warnings of one file, each followed by a blank line.
+/// The findings and warnings of one file, each followed by a blank line; `written` says
+/// whether `--write` wrote the fix.
 pub fn diagnostics(
     path: &str,
     source: &str,
     checked: &Checked,
     mode: Mode,
+    written: bool,
     style: Style,
 ) -> String {
     let renderer = style.renderer();
@@ -51,7 +53,9 @@ pub fn diagnostics(
         out.push_str("\n\n");
     };
     for finding in &checked.findings {
-        emit(finding_group(path, source, &lines, checked, finding, mode));
+        emit(finding_group(
+            path, source, &lines, checked, finding, mode, written,
+        ));
     }
     for note in &checked.notes {
         let excerpt = Excerpt::around(source, &lines, note.span.clone());
@@ -75,6 +79,7 @@ fn finding_group<'a>(
     checked: &'a Checked,
     finding: &'a Finding,
     mode: Mode,
+    written: bool,
 ) -> Group<'a> {
     let excerpt = Excerpt::around(source, lines, finding.key_span.clone());
     let label = match finding.rule {
@@ -126,7 +131,8 @@ fn finding_group<'a>(
             .element(Level::HELP.message(match mode {
                 Mode::Check => "`samfix --write` applies the fix; `samfix --diff` shows it",
                 Mode::Diff => "the patch on standard output is the fix; `git apply` takes it",
-                Mode::Write => "this run wrote the fix",
+                Mode::Write if written => "this run wrote the fix",
+                Mode::Write => "the fix was not written: see the error on standard error",
             }));
     }
     if let Some(refusal) = refusal_of(checked, finding) {
@@ -200,7 +206,9 @@ pub fn summary(totals: &Totals, mode: Mode, style: Style) -> String {
 /// Everything a file gets in the human report on standard output.
 pub fn file(report: &FileReport, mode: Mode, style: Style) -> String {
     match (&report.source, &report.checked) {
-        (Some(source), Some(checked)) => diagnostics(&report.path, source, checked, mode, style),
+        (Some(source), Some(checked)) => {
+            diagnostics(&report.path, source, checked, mode, report.written, style)
+        }
         _ => String::new(),
     }
 }
@@ -219,8 +227,8 @@ impl<'s> Excerpt<'s> {
     /// Only the lines the span touches: a diagnostic costs the length of its lines, never
     /// the file's.
     fn around(source: &'s str, lines: &LineIndex, span: Range<usize>) -> Excerpt<'s> {
-        let span = span.start.min(source.len())
-            ..span.end.min(source.len()).max(span.start.min(source.len()));
+        let from = span.start.min(source.len());
+        let span = from..span.end.clamp(from, source.len());
         let mut start = line_start(source, span.start);
         // A byte order mark is no character of the first line.
         if start == 0 && source.starts_with('\u{feff}') && span.start >= 3 {

@@ -130,7 +130,7 @@ pub struct Summary {
 }
 
 /// The whole run as one JSON document (with a final newline).
-pub fn render(reports: &[FileReport], mode: Mode, strategy: Strategy) -> String {
+pub fn render(reports: &[&FileReport], mode: Mode, strategy: Strategy) -> String {
     let totals = Totals::of(reports, mode);
     let document = Document {
         schema_version: SCHEMA_VERSION,
@@ -140,7 +140,7 @@ pub fn render(reports: &[FileReport], mode: Mode, strategy: Strategy) -> String 
         },
         mode: mode.name(),
         strategy: strategy_name(strategy),
-        files: reports.iter().map(file).collect(),
+        files: reports.iter().map(|report| file(report)).collect(),
         summary: Summary {
             files: totals.files,
             findings: totals.findings,

@@ -94,7 +94,7 @@ pub struct Totals {
 }
 
 impl Totals {
-    pub fn of(reports: &[FileReport], mode: Mode) -> Totals {
+    pub fn of(reports: &[&FileReport], mode: Mode) -> Totals {
         let mut totals = Totals::default();
         for report in reports {
             totals.files += usize::from(report.is_file);

@@ -181,7 +181,7 @@ struct Notification {
 }
 
 /// The whole run as one SARIF log (with a final newline).
-pub fn render(reports: &[FileReport], mode: Mode) -> String {
+pub fn render(reports: &[&FileReport], mode: Mode) -> String {
     let totals = Totals::of(reports, mode);
     let mut results = Vec::new();
     let mut notifications = Vec::new();
