@@ -1,6 +1,6 @@
 //! `--write` replaces a template whole or not at all: a temporary file beside it, synced,
 //! renamed over it; the mode kept; symlinks followed; and on any failure the original as it
-//! was, with exit status 2 and one line naming the file. CI runs these as root, which ignores
+//! was, with exit status 2 and one diagnostic naming the file. CI runs these as root, which ignores
 //! permission bits, so read-only cases use the immutable attribute (`chattr +i`), which binds
 //! root too, and samfix's own refusal of files no one may write. Without root, `chattr +i` is
 //! not allowed: the directory case falls back to mode 0555, and the immutable-file case says

@@ -127,14 +127,11 @@ pub fn run_with(
         mode,
         strategy: args.strategy,
         quiet: args.quiet,
+        report_on_stderr,
         report_style: style(args.color, report_is_terminal),
         error_style: style(args.color, std::io::stderr().is_terminal()),
     };
-    if report_on_stderr {
-        printer.print(&processed, &mut *stderr, &mut *stdout, true)
-    } else {
-        printer.print(&processed, &mut *stdout, &mut *stderr, false)
-    }
+    printer.print(&processed, stdout, stderr)
 }
 
 /// How the reports are printed.
@@ -143,26 +140,16 @@ struct Printer {
     mode: Mode,
     strategy: Strategy,
     quiet: bool,
+    /// The report goes to stderr, because stdout carries the patch or the template.
+    report_on_stderr: bool,
     report_style: Style,
     error_style: Style,
 }
 
 impl Printer {
     /// Prints every file's report, output and errors in input order, then the summary or
-    /// the document; returns the exit status. `report` is stdout unless the patch or the
-    /// template is (`report_is_stderr`): then `other` is stdout and gets those.
-    fn print(
-        &self,
-        processed: &[Processed],
-        report: &mut dyn Write,
-        other: &mut dyn Write,
-        report_is_stderr: bool,
-    ) -> u8 {
-        let (stdout, stderr): (&mut dyn Write, &mut dyn Write) = if report_is_stderr {
-            (other, report)
-        } else {
-            (report, other)
-        };
+    /// the document; returns the exit status.
+    fn print(&self, processed: &[Processed], stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
         let reports: Vec<&FileReport> = processed.iter().map(|p| &p.report).collect();
         let totals = Totals::of(&reports, self.mode);
         for Processed {
@@ -175,7 +162,7 @@ impl Printer {
                 Format::Github => github::file(file),
                 Format::Json | Format::Sarif => String::new(),
             };
-            let to_report: &mut dyn Write = if report_is_stderr {
+            let to_report: &mut dyn Write = if self.report_on_stderr {
                 &mut *stderr
             } else {
                 &mut *stdout
@@ -203,7 +190,11 @@ impl Printer {
             Format::Json => json::render(&reports, self.mode, self.strategy),
             Format::Sarif => sarif::render(&reports, self.mode),
         };
-        let to_report: &mut dyn Write = if report_is_stderr { stderr } else { stdout };
+        let to_report: &mut dyn Write = if self.report_on_stderr {
+            stderr
+        } else {
+            stdout
+        };
         let _ = to_report.write_all(closing.as_bytes());
         totals.exit_code()
     }

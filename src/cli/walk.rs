@@ -161,3 +161,33 @@ fn is_template_name(path: &Path) -> bool {
         Some("yaml" | "yml" | "json" | "template")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excludes_match_like_gitignore_lines() {
+        let globs = ["build", "*.json", "infra/legacy/"].map(String::from);
+        let excludes = Excludes::new(&globs).unwrap();
+        assert!(excludes.excludes(Path::new("build"), true));
+        assert!(excludes.excludes(Path::new("./app/build/t.yaml"), false));
+        assert!(excludes.excludes(Path::new("a/b.json"), false));
+        assert!(excludes.excludes(Path::new("infra/legacy/x.yaml"), false));
+        assert!(!excludes.excludes(Path::new("infra/x.yaml"), false));
+        assert!(
+            !excludes.excludes(Path::new("other/legacy/x.yaml"), false),
+            "a glob with a slash is anchored"
+        );
+        assert!(excludes.excludes(Path::new("/elsewhere/build/t.yaml"), false));
+        assert!(!Excludes::new(&[])
+            .unwrap()
+            .excludes(Path::new("build"), true));
+    }
+
+    #[test]
+    fn a_malformed_glob_is_an_error() {
+        let error = Excludes::new(&["a{b".to_string()]).err().unwrap();
+        assert!(error.starts_with("--exclude a{b: "), "{error}");
+    }
+}
