@@ -68,6 +68,78 @@ fn github() {
     snapshot("formats-github", &["--format", "github", "tests/mixed"]);
 }
 
+/// A copy of `tests/mixed/` in a new directory.
+fn mixed_copy() -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(&Path::new(ROOT).join("tests/mixed"), dir.path());
+    dir
+}
+
+/// `--write` says what it wrote and what is left; a second run finds only what needs a
+/// human.
+#[test]
+fn write_reports_what_it_wrote() {
+    let dir = mixed_copy();
+    let (code, stdout, stderr) = samfix(&["--write", "--color", "never", "."], dir.path());
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_description("samfix --write --color never . (in a copy of tests/mixed)");
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        insta::assert_snapshot!(
+            "formats-write",
+            format!("exit status: {code:?}\n--- stdout\n{stdout}--- stderr\n{stderr}")
+        );
+    });
+    let (_, again, _) = samfix(&["--format", "json", "."], dir.path());
+    let report: serde_json::Value = serde_json::from_str(&again).unwrap();
+    let left: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|file| file["findings"].as_array().unwrap())
+        .map(|finding| finding["api"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        left,
+        ["PublicApi", "PartnerApi"],
+        "only the refused APIs are left"
+    );
+}
+
+/// With `--diff`, stdout is the patch whatever the format, and the report goes to stderr.
+#[test]
+fn diff_keeps_stdout_for_the_patch_in_every_format() {
+    for format in ["human", "json", "sarif", "github"] {
+        let (code, stdout, stderr) = samfix(
+            &["--diff", "--format", format, "tests/mixed/catalog.yaml"],
+            Path::new(ROOT),
+        );
+        assert_eq!(code, Some(1), "{format}");
+        assert!(
+            stdout.starts_with("--- a/tests/mixed/catalog.yaml\n+++ b/tests/mixed/catalog.yaml\n"),
+            "{format}: {stdout}"
+        );
+        assert!(stderr.contains("CatalogApi"), "{format}: {stderr}");
+        if matches!(format, "json" | "sarif") {
+            serde_json::from_str::<serde_json::Value>(&stderr).unwrap();
+        }
+    }
+}
+
 #[test]
 fn colour_follows_the_flag_and_no_color() {
     let has_escapes = |args: &[&str], no_color: Option<&str>| {

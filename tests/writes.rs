@@ -171,6 +171,11 @@ fn a_read_only_file_is_refused_even_for_root() {
         compact::compact(&text(&out.stderr)),
         "template.yaml: error: it is read-only; the file is unchanged\n"
     );
+    assert!(
+        text(&out.stdout).contains("= help: the fix was not written: see the error"),
+        "{}",
+        text(&out.stdout)
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), TEMPLATE);
     assert_eq!(names(dir.path()), ["template.yaml"]);
 }
