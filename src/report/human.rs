@@ -161,7 +161,8 @@ pub fn error_diagnostic(
     let group = match error.offset.zip(source) {
         Some((offset, source)) => {
             let lines = LineIndex::new(source);
-            let end = source[offset.min(source.len())..]
+            let offset = char_floor(source, offset);
+            let end = source[offset..]
                 .chars()
                 .next()
                 .map_or(offset, |c| offset + c.len_utf8());
@@ -169,6 +170,7 @@ pub fn error_diagnostic(
             // too, the lines between folded away.
             let from = error
                 .related
+                .map(|related| char_floor(source, related))
                 .filter(|&related| related < offset)
                 .unwrap_or(offset);
             let excerpt = Excerpt::around(source, &lines, from..end);
@@ -213,6 +215,15 @@ pub fn file(report: &FileReport, mode: Mode, style: Style) -> String {
     }
 }
 
+/// `offset` within the text and on a character boundary, so no offset can split a character.
+fn char_floor(source: &str, offset: usize) -> usize {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
 /// The lines of the source a diagnostic shows, and the span within them.
 struct Excerpt<'s> {
     text: &'s str,
@@ -227,8 +238,8 @@ impl<'s> Excerpt<'s> {
     /// Only the lines the span touches: a diagnostic costs the length of its lines, never
     /// the file's.
     fn around(source: &'s str, lines: &LineIndex, span: Range<usize>) -> Excerpt<'s> {
-        let from = span.start.min(source.len());
-        let span = from..span.end.clamp(from, source.len());
+        let from = char_floor(source, span.start);
+        let span = from..char_floor(source, span.end).max(from);
         let mut start = line_start(source, span.start);
         // A byte order mark is no character of the first line.
         if start == 0 && source.starts_with('\u{feff}') && span.start >= 3 {
@@ -258,5 +269,40 @@ impl<'s> Excerpt<'s> {
         Snippet::source(self.text)
             .line_start(self.first_line)
             .path(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_inside_a_character_points_at_the_character() {
+        let error = CheckError {
+            // The second byte of `é`.
+            offset: Some(14),
+            message: "bad".into(),
+            related: None,
+        };
+        let out = error_diagnostic("t.yaml", Some("Resources:\n  é: [\n"), &error, Style::Plain);
+        assert!(out.starts_with("error: bad\n --> t.yaml:2:3\n"), "{out}");
+    }
+
+    #[test]
+    fn an_excerpt_is_only_the_lines_of_its_span() {
+        let source = "\u{feff}a: 1\r\nb: [2,\r\n  3]\r\nc: 4\r\n";
+        let lines = LineIndex::new(source);
+        let start = source.find('[').unwrap();
+        let end = source.find(']').unwrap() + 1;
+        let excerpt = Excerpt::around(source, &lines, start..end);
+        assert_eq!(excerpt.text, "b: [2,\r\n  3]");
+        assert_eq!(excerpt.first_line, 2);
+        assert_eq!(&excerpt.text[excerpt.span.clone()], "[2,\r\n  3]");
+        let first = Excerpt::around(source, &lines, 3..4);
+        assert_eq!(
+            (first.text, first.span),
+            ("a: 1", 0..1),
+            "no byte order mark"
+        );
     }
 }
