@@ -43,9 +43,9 @@ pub fn explanation(rule: Rule) -> &'static str {
     }
 }
 
-/// Whether a stream gets colour: `--color`, then `NO_COLOR`, then whether it is a terminal.
-fn style(color: Color, is_terminal: bool) -> Style {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+/// Whether a stream gets colour: `--color`, then `NO_COLOR` (set and not empty, as
+/// no-color.org says), then whether it is a terminal.
+fn style(color: Color, is_terminal: bool, no_color: bool) -> Style {
     match color {
         Color::Always => Style::Colored,
         Color::Never => Style::Plain,
@@ -122,14 +122,15 @@ pub fn run_with(
     } else {
         std::io::stdout().is_terminal()
     };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
     let printer = Printer {
         format: args.format,
         mode,
         strategy: args.strategy,
         quiet: args.quiet,
         report_on_stderr,
-        report_style: style(args.color, report_is_terminal),
-        error_style: style(args.color, std::io::stderr().is_terminal()),
+        report_style: style(args.color, report_is_terminal, no_color),
+        error_style: style(args.color, std::io::stderr().is_terminal(), no_color),
     };
     printer.print(&processed, stdout, stderr)
 }
@@ -197,5 +198,28 @@ impl Printer {
         };
         let _ = to_report.write_all(closing.as_bytes());
         totals.exit_code()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_is_for_terminals_unless_no_color_or_the_flag_says_otherwise() {
+        use Style::{Colored, Plain};
+        for (color, terminal, no_color, expected) in [
+            (Color::Auto, true, false, Colored),
+            (Color::Auto, true, true, Plain),
+            (Color::Auto, false, false, Plain),
+            (Color::Always, false, true, Colored),
+            (Color::Never, true, false, Plain),
+        ] {
+            assert_eq!(
+                style(color, terminal, no_color),
+                expected,
+                "{color:?} terminal={terminal} NO_COLOR={no_color}"
+            );
+        }
     }
 }
