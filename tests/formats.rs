@@ -369,6 +369,12 @@ fn completions_and_man_page_are_subcommands_beside_the_paths() {
     assert_eq!(code, Some(0));
     assert!(stdout.contains(".TH samfix 1"), "{stdout}");
     assert!(stdout.contains("\\-\\-format"), "{stdout}");
+    let (code, stdout, _) = samfix(&["help"], dir.path());
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("Usage: samfix [OPTIONS] [PATHS]..."),
+        "{stdout}"
+    );
 
     // Paths still work, `samfix` alone checks `.`, and `./completions` is a file.
     let template = std::fs::read_to_string(format!("{ROOT}/tests/mixed/catalog.yaml")).unwrap();
