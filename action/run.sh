@@ -66,10 +66,9 @@ print_block() {
 }
 
 # --- Reading samfix's report --------------------------------------------------
-# Annotations come from `samfix --format github`; the human report feeds the counts
-# and the Markdown of the summary and pull request body.
-
-FINDING_RE='^(.+):([0-9]+):([0-9]+): ([A-Za-z0-9_-]+): (.*)$'
+# Annotations come from `samfix --format github`, the Markdown of the summary and pull
+# request body from `samfix --format json` (docs/json-format.md), and the log shows the
+# human report, whose summary line gives the counts.
 
 # annotate ARGS...: samfix's own GitHub workflow commands for PATHS.
 annotate() {
@@ -90,18 +89,44 @@ report_findings() {
   printf '%s' "$n"
 }
 
-# report_markdown < report: each finding as a Markdown list item.
+# json_findings < json: the number of findings of a `--format json` report.
+json_findings() {
+  python3 -c 'import json, sys
+try:
+    print(json.load(sys.stdin)["summary"]["findings"])
+except ValueError:
+    print(0)'
+}
+
+# report_markdown < json: each finding and warning of a `--format json` report as a
+# Markdown list item, its details nested.
 report_markdown() {
-  local line
-  while IFS= read -r line || [[ -n "$line" ]]; do
-    line="${line%$'\r'}"
-    if [[ "$line" =~ $FINDING_RE ]]; then
-      printf -- '- `%s:%s:%s` (%s): %s\n' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" \
-        "${BASH_REMATCH[3]}" "${BASH_REMATCH[4]}" "${BASH_REMATCH[5]}"
-    elif [[ "$line" == "  "* ]]; then
-      printf '  - %s\n' "${line#  }"
-    fi
-  done
+  python3 -c '
+import json, sys
+try:
+    report = json.load(sys.stdin)
+except ValueError:
+    sys.exit(0)
+if report.get("schema_version") != 1:
+    sys.exit("samfix --format json: unknown schema_version %r" % report.get("schema_version"))
+for file in report["files"]:
+    for f in file["findings"]:
+        at = f["location"]
+        print("- `%s:%d:%d` (%s): %s" % (file["path"], at["start_line"], at["start_column"], f["rule"], f["message"]))
+        what = "key" if f["rule"] == "api-key-on-preflight" else "authorizer"
+        print("  - %s: %s" % (what, f["setting"]))
+        print("  - preflight: %s" % f["preflight"])
+        print("  - events: %s" % (", ".join(f["events"]) or "none"))
+        if f["fix"]:
+            print("  - fix (%s): %s" % (f["fix"]["strategy"], f["fix"]["reason"]))
+        if f["needs_human"]:
+            print("  - needs a human: %s" % f["needs_human"])
+    for w in file["warnings"]:
+        at = w["location"]
+        print("- `%s:%d:%d` (warning): %s" % (file["path"], at["start_line"], at["start_column"], w["message"]))
+        if w["help"]:
+            print("  - help: %s" % w["help"])
+'
 }
 
 # --- Inputs -------------------------------------------------------------------
@@ -193,8 +218,8 @@ cmd_install() {
 # --- check / diff ---------------------------------------------------------------
 
 cmd_check() {
-  # shellcheck disable=SC2034 # derr is filled through a nameref
-  local report err diff derr rc=0 findings
+  # shellcheck disable=SC2034 # derr and jerr are filled through a nameref
+  local report err diff derr json jerr rc=0 findings
   samfix_run report err --check || rc=$?
   [[ -n "$err" ]] && log "$err"
   printf '%s\n' "$report"
@@ -210,9 +235,10 @@ cmd_check() {
     return 0
   fi
   samfix_run diff derr --diff || true
+  samfix_run json jerr --check --format json || true
   {
     printf '### samfix: %s finding(s)\n\n' "$findings"
-    report_markdown <<<"$report"
+    report_markdown <<<"$json"
     printf '\nRun `samfix --write` (or the action in `pr` mode) to apply:\n\n'
     print_block diff "$diff"
   } | summary
@@ -265,14 +291,15 @@ default_branch() {
   printf '%s' "$b"
 }
 
+# pr_body REPORT FIXED_JSON REMAINING_JSON N_LEFT: the pull request's description.
 pr_body() {
-  local report="$1" remaining="$2" n_left="$3"
+  local report="$1" fixed="$2" remaining="$3" n_left="$4"
   cat <<EOF
 samfix found API Gateway APIs in this repository's AWS SAM templates that require an API key on their CORS preflight, and fixed them.
 
 ### What changed
 
-$(report_markdown <<<"$report")
+$(report_markdown <<<"$fixed")
 
 Strategy: \`--strategy $STRATEGY\` (\`events\` moves the key from the API to each of its \`Type: Api\` events, so the generated \`OPTIONS\` methods stop requiring it; \`flag\` adds \`AddApiKeyRequiredToCorsPreflight: false\` beside the key; \`auto\` picks \`events\` where SAM generates the API's body and \`flag\` where the API brings its own).
 
@@ -292,8 +319,8 @@ EOF
 }
 
 cmd_pr() {
-  # shellcheck disable=SC2034 # rerr is filled through a nameref
-  local report err rc=0 remaining rerr findings n_left changed_files base msgfile bodyfile
+  # shellcheck disable=SC2034 # rerr and berr are filled through a nameref
+  local report err rc=0 before berr remaining rerr findings n_left changed_files base msgfile bodyfile
   local existing number="" url="" label
   BRANCH="${INPUT_BRANCH:-samfix/cors-preflight}"
   TOKEN="${INPUT_TOKEN:-${GITHUB_TOKEN:-}}"
@@ -305,6 +332,8 @@ cmd_pr() {
   [[ -z "$(git status --porcelain --untracked-files=no)" ]] ||
     die "pr mode needs a clean checkout: tracked files are already modified"
 
+  # What the fix is about, read before the files change.
+  samfix_run before berr --check --format json || true
   samfix_run report err --write || rc=$?
   [[ -n "$err" ]] && log "$err"
   printf '%s\n' "$report"
@@ -312,8 +341,8 @@ cmd_pr() {
   findings="$(report_findings <<<"$report")"
   set_output findings "$findings"
 
-  samfix_run remaining rerr --check || true
-  n_left="$(report_findings <<<"$remaining")"
+  samfix_run remaining rerr --check --format json || true
+  n_left="$(json_findings <<<"$remaining")"
   annotate --check
 
   changed_files="$(git diff --name-only)"
@@ -336,7 +365,7 @@ cmd_pr() {
   trap 'rm -f "$MSGFILE" "$BODYFILE"' EXIT
   msgfile="$MSGFILE" bodyfile="$BODYFILE"
   printf '%s\n' "$message" >"$msgfile"
-  pr_body "$report" "$remaining" "$n_left" >"$bodyfile"
+  pr_body "$report" "$before" "$remaining" "$n_left" >"$bodyfile"
 
   git switch --quiet -C "$BRANCH"
   git add --update -- :/
@@ -371,7 +400,7 @@ cmd_pr() {
   set_output pull-request-url "$url"
   {
     printf '### samfix: %s finding(s), pull request %s\n\n' "$findings" "$url"
-    report_markdown <<<"$report"
+    report_markdown <<<"$before"
   } | summary
 }
 

@@ -341,7 +341,8 @@ try_repo() {
 }
 try_repo samfix-check
 check "samfix-check fails on an affected repo" equals "$RC" 1
-check "...and says where" contains "$OUT" 'template.yaml:20:9: api-key-on-preflight'
+check "...and says what" contains "$OUT" 'error[api-key-on-preflight]: `SampleApi` requires an API key'
+check "...and says where" contains "$OUT" '--> template.yaml:20:9'
 check "...and changes nothing" equals "$(git -C "$WORK/precommit" status --porcelain)" ""
 try_repo samfix
 check "samfix hook fails on an affected repo" equals "$RC" 1

@@ -23,9 +23,15 @@ import subprocess
 
 AUTHORIZER_LINE = "DefaultAuthorizer: AWS_IAM"
 INSERTED_KEY = re.compile(r"^(\s*)ApiKeyRequired: true\s*$")
-FINDING = re.compile(r"^\S.*:\d+:\d+: (api-key-on-preflight|authorizer-on-preflight): `([^`]+)`")
-AUTHORIZER_SOURCE = re.compile(r"^  authorizer: (.+)\.DefaultAuthorizer$")
-REFUSED = re.compile(r"^  needs a human: (.*)$")
+AUTHORIZER_SETTING = ".DefaultAuthorizer"
+
+
+def json_report(stdout):
+    """samfix's `--format json` document (runner.samfix_cmd asks for it); empty if there is none."""
+    try:
+        return json.loads(stdout)
+    except ValueError:
+        return {"files": []}
 
 
 def authorizer_variant(variant_path, source_path):
@@ -153,7 +159,9 @@ def check(runner, inputs, vdir, pool, oracle):
     for r in results:
         g = r["group"]
         count("inputs", g)
-        findings = [m.groups() for m in map(FINDING.match, r["out"].splitlines()) if m]
+        report = json_report(r["out"])
+        found = [f for file in report["files"] for f in file["findings"]]
+        findings = [(f["rule"], f["api"]) for f in found]
         authorizer_apis = [api for rule, api in findings if rule == "authorizer-on-preflight"]
         if authorizer_apis:
             count("  with an authorizer on a preflight (samfix findings)", g)
@@ -166,7 +174,7 @@ def check(runner, inputs, vdir, pool, oracle):
                 count("errors (unexpected samfix exit)", g)
                 failures.append(("error", r["show"], r["err"].strip()))
             continue
-        refusals = [m.group(1) for m in map(REFUSED.match, r["out"].splitlines()) if m]
+        refusals = [f["needs_human"] for f in found if f["needs_human"]]
         key = (r["before"], r["before"]) if r["rc"] == 0 and not r["changed"] else (r["before"], r["after"])
         v = verdicts.get(key)
         if v is None:
@@ -187,7 +195,8 @@ def check(runner, inputs, vdir, pool, oracle):
             if r["changed"]:
                 count("wrong (oracle: fix-is-wrong)", g)
                 failures.append(("wrong", r["show"], problems[:5]))
-            elif "sets a document-wide `security`" in r["out"]:
+            elif any("sets a document-wide `security`" in w["message"]
+                     for file in report["files"] for w in file["warnings"]):
                 # Outside both rules: no SAM flag changes what OPTIONS inherit from the body.
                 count("unchanged, OPTIONS inherit the body's security: samfix warns", g)
                 failures.append(("warned", r["show"], problems[:5]))
@@ -205,7 +214,8 @@ def check(runner, inputs, vdir, pool, oracle):
             count("not idempotent", g)
             failures.append(("not idempotent", r["show"], "a second --write changed the file or its exit"))
         if r["changed"] and authorizer_apis and len(authorizer_apis) == len(findings):
-            sources = {m.group(1) for m in map(AUTHORIZER_SOURCE.match, r["out"].splitlines()) if m}
+            sources = {f["setting"][:-len(AUTHORIZER_SETTING)] for f in found
+                       if f["setting"].endswith(AUTHORIZER_SETTING)}
             removed, added = diff_counts(r["before_bytes"], r["after_bytes"])
             if (removed, added) == (0, len(sources)):
                 count("  diff size = minimal (one line per Auth map)", g)

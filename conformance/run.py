@@ -407,27 +407,30 @@ def reason_key(reason: str) -> str:
     return t.strip()
 
 
-FINDING_RE = re.compile(r"^(?P<file>.*):(\d+):(\d+): api-key-on-preflight: `(?P<api>[^`]+)`")
+def json_report(stdout: str):
+    """samfix's `--format json` document (docs/json-format.md); an empty one if there is none."""
+    try:
+        report = json.loads(stdout)
+    except ValueError:
+        return {"files": []}
+    if report.get("schema_version") != 1:
+        sys.exit(f"samfix --format json: unknown schema_version {report.get('schema_version')!r}")
+    return report
+
+
+def json_findings(stdout: str, rule=None):
+    """Every finding of the report (of one rule, if given)."""
+    return [f for file in json_report(stdout)["files"] for f in file["findings"] if rule in (None, f["rule"])]
 
 
 def parse_report(stdout: str):
-    """samfix's human report -> [{api, source, strategy, reason}] (strategy None = refused)."""
+    """samfix's report -> [{api, source, strategy, reason}] (strategy None = refused)."""
     findings = []
-    for line in stdout.splitlines():
-        m = FINDING_RE.match(line)
-        if m:
-            findings.append({"api": m.group("api"), "source": None, "strategy": None, "reason": None})
-            continue
-        if not findings:
-            continue
-        f = findings[-1]
-        if line.startswith("  key: "):
-            k = line[len("  key: "):]
-            f["source"] = "Globals" if k.startswith("Globals.") else k.split(".")[0]
-        elif m2 := re.match(r"^  fix \((\w+)\): (.*)", line):
-            f["strategy"], f["reason"] = m2.group(1), m2.group(2)
-        elif line.startswith("  needs a human: "):
-            f["reason"] = line[len("  needs a human: "):]
+    for f in json_findings(stdout, "api-key-on-preflight"):
+        source = "Globals" if f["setting_in"]["kind"] == "globals" else f["setting_in"]["api"]
+        fix = f["fix"] or {}
+        findings.append({"api": f["api"], "source": source, "strategy": fix.get("strategy"),
+                         "reason": f["needs_human"] or fix.get("reason")})
     return findings
 
 
@@ -602,6 +605,7 @@ class Runner:
         """samfix with ARGS; the checks above are about one rule, the authorizer part about all."""
         if select:
             args = ("--select", select, *args)
+        args = ("--format", "json", *args)
         try:
             r = subprocess.run([self.samfix, *args], capture_output=True, text=True, timeout=120)
             return r.returncode, r.stdout, r.stderr
@@ -782,7 +786,8 @@ class Runner:
                 ok = False
                 self.count("unaffected but flagged", g)
                 self.fail("unaffected flagged", i["show"], None, f"check exit {rc}, --write exit {wrc}: "
-                          + " | ".join(l for l in run["check"][1].splitlines() if "needs a human" in l or ": api-key" in l))
+                          + " | ".join(f"{f['api']}: {f['needs_human'] or f['message']}"
+                                       for f in json_findings(run["check"][1])))
             if ok:
                 self.count("  unchanged (exit 0, --write byte-identical)", g)
             return

@@ -1,10 +1,13 @@
 //! Hostile input through the binary: every one ends in exit status 2 (or, where the input is
-//! valid, an ordinary result) with one line on stderr naming the file, in bounded time, and
+//! valid, an ordinary result) with one diagnostic on stderr naming the file, in bounded time, and
 //! the file as it was. Each runs with `--write`, so "untouched" means something.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "support/compact.rs"]
+mod compact;
 
 const SAM: &str = "Transform: AWS::Serverless-2016-10-31\n";
 
@@ -69,7 +72,7 @@ fn samfix_in(dir: &Path, args: &[&str], stdin: Stdio) -> Outcome {
     Outcome {
         code: status.code(),
         stdout: read(&out_path),
-        stderr: read(&err_path),
+        stderr: compact::compact(&read(&err_path)),
     }
 }
 

@@ -1,10 +1,13 @@
 //! `--write` replaces a template whole or not at all: a temporary file beside it, synced,
 //! renamed over it; the mode kept; symlinks followed; and on any failure the original as it
-//! was, with exit status 2 and one line naming the file. CI runs these as root, which ignores
+//! was, with exit status 2 and one diagnostic naming the file. CI runs these as root, which ignores
 //! permission bits, so read-only cases use the immutable attribute (`chattr +i`), which binds
 //! root too, and samfix's own refusal of files no one may write. Without root, `chattr +i` is
 //! not allowed: the directory case falls back to mode 0555, and the immutable-file case says
 //! it is skipped (the read-only refusal still runs).
+
+#[path = "support/compact.rs"]
+mod compact;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -165,8 +168,13 @@ fn a_read_only_file_is_refused_even_for_root() {
     let out = samfix(&["--write", "template.yaml"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
-        text(&out.stderr),
+        compact::compact(&text(&out.stderr)),
         "template.yaml: error: it is read-only; the file is unchanged\n"
+    );
+    assert!(
+        text(&out.stdout).contains("= help: the fix was not written: see the error"),
+        "{}",
+        text(&out.stdout)
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), TEMPLATE);
     assert_eq!(names(dir.path()), ["template.yaml"]);
@@ -187,7 +195,7 @@ fn an_immutable_file_is_left_intact() {
     let _guard = Immutable::set(&path);
     let out = samfix(&["--write", "template.yaml"], dir.path());
     assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = compact::compact(&text(&out.stderr));
     assert!(
         stderr.starts_with("template.yaml: error: cannot replace the file: ")
             && stderr.ends_with("; the file is unchanged\n")
@@ -210,7 +218,7 @@ fn a_directory_that_takes_no_new_file_leaves_the_original_intact() {
         other.path(),
     );
     assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = compact::compact(&text(&out.stderr));
     let expected = format!(
         "{}: error: cannot create a temporary file beside it: ",
         path.display()
@@ -243,7 +251,7 @@ fn an_error_while_writing_leaves_the_original_intact() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    let stderr = text(&out.stderr);
+    let stderr = compact::compact(&text(&out.stderr));
     assert!(
         stderr.starts_with("template.yaml: error: cannot write the temporary file: ")
             && stderr.ends_with("; the file is unchanged\n"),
@@ -346,7 +354,7 @@ fn concurrent_writers_leave_the_original_or_the_fix() {
         let (a, b) = (spawn(), spawn());
         for child in [a, b] {
             let out = child.wait_with_output().unwrap();
-            let stderr = text(&out.stderr);
+            let stderr = compact::compact(&text(&out.stderr));
             match out.status.code() {
                 Some(0) => assert!(stderr.is_empty(), "{stderr}"),
                 Some(2) => assert_eq!(
@@ -439,7 +447,7 @@ fn a_faulty_edit_plan_is_never_written() {
         let args: Args = clap::Parser::parse_from(["samfix", "--write", path.to_str().unwrap()]);
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
         let code = run_with(args, checker, &mut stdout, &mut stderr);
-        let stderr = text(&stderr);
+        let stderr = compact::compact(&text(&stderr));
         assert_eq!(code, 2, "{what}: {stderr}");
         assert!(
             stderr.starts_with(&format!(

@@ -1,0 +1,118 @@
+//! The command line's arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::plan::Strategy;
+use crate::Rule;
+
+/// The default `--max-size`: 4 MiB. CloudFormation takes templates of at most 1 MB (from
+/// S3; 51,200 bytes inline), and SAM's transform only makes them larger, so no deployable
+/// template comes near this. The tree takes about 15 bytes of memory per byte of an
+/// ordinary template and up to about 45 for the densest (a flow list of one-letter items),
+/// and a fix holds one tree at a time: under 200 MB for a hostile 4 MiB file, about 60 MB
+/// for an ordinary one.
+pub const DEFAULT_MAX_SIZE: u64 = 4 << 20;
+
+/// Repairs AWS SAM templates whose API key or default authorizer breaks CORS preflight requests.
+///
+/// Exit status: 0 when nothing needs fixing (or everything was fixed), 1 when a fix is
+/// pending, 2 when a file could not be read, parsed or safely fixed.
+#[derive(Debug, Parser)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Templates to check. Directories are searched for `.yaml`, `.yml`, `.json` and
+    /// `.template` files that declare the SAM transform, skipping hidden entries and what
+    /// `.gitignore` and `.ignore` files list; `-` reads standard input. (A file named like
+    /// a subcommand is written `./completions`.)
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Report findings without changing anything (the default).
+    #[arg(long, group = "mode")]
+    pub check: bool,
+
+    /// Print the fixes as a unified diff.
+    #[arg(long, group = "mode")]
+    pub diff: bool,
+
+    /// Apply the fixes in place (with `-`, print the fixed template).
+    #[arg(long, group = "mode")]
+    pub write: bool,
+
+    /// How to fix a key that reaches the preflight.
+    #[arg(long, value_enum, default_value_t = Strategy::Auto)]
+    pub strategy: Strategy,
+
+    /// Check only these rules (comma-separated or repeated); default: all.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<Rule>,
+
+    /// Skip these rules.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<Rule>,
+
+    /// How findings are printed: diagnostics for people, one JSON document
+    /// (`docs/json-format.md`), SARIF 2.1.0 for code scanning, or GitHub workflow commands
+    /// (`::warning file=...`) that annotate a pull request.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// When the human report is coloured; `auto` colours a terminal unless `NO_COLOR` is set.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = Color::Auto)]
+    pub color: Color,
+
+    /// Print the findings only, without the closing summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Skip files and directories matching this gitignore-style glob, walked or named
+    /// (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Skip named files that don't mention the SAM transform, as directory walks do
+    /// (for hooks that pass every changed YAML or JSON file).
+    #[arg(long)]
+    pub sam_only: bool,
+
+    /// Print a rule's documentation (what it finds, why it breaks browsers, the fixes and
+    /// when each is right) and exit.
+    #[arg(long, value_enum, value_name = "RULE", exclusive = true)]
+    pub explain: Option<Rule>,
+
+    /// Refuse files larger than this many bytes (default 4 MiB: four times the largest
+    /// template CloudFormation accepts). Larger files are not read into memory.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
+    pub max_size: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Print a shell completion script (e.g. `samfix completions bash > /etc/bash_completion.d/samfix`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page as roff (e.g. `samfix man | man -l -`).
+    Man,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}

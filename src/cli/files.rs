@@ -1,0 +1,79 @@
+//! Reading templates within a size limit, and replacing them atomically.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use anyhow::Context;
+
+/// A file's bytes, or its size (when known) if it is over `--max-size`.
+pub enum Contents {
+    Bytes(Vec<u8>),
+    TooLarge(Option<u64>),
+}
+
+/// Reads at most `limit` bytes, so a huge file, a device or an endless pipe never fills
+/// memory.
+pub fn read_limited(reader: impl Read, limit: u64) -> std::io::Result<Contents> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok(if bytes.len() as u64 > limit {
+        Contents::TooLarge(None)
+    } else {
+        Contents::Bytes(bytes)
+    })
+}
+
+pub fn read_file(path: &Path, limit: u64) -> std::io::Result<Contents> {
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if metadata.is_file() && metadata.len() > limit {
+        return Ok(Contents::TooLarge(Some(metadata.len())));
+    }
+    read_limited(file, limit)
+}
+
+/// Writes beside the file, then renames over it, so a reader sees the old or the new
+/// template and never a mix. A symlink is followed: its target is replaced. `original` is
+/// what the fix was made from: a file that no longer holds it (another process wrote it
+/// meanwhile) is left alone, and so is a read-only one, even for root.
+pub fn write_atomically(path: &Path, original: &[u8], contents: &[u8]) -> anyhow::Result<()> {
+    let target = std::fs::canonicalize(path).context("cannot resolve the path")?;
+    let dir = target
+        .parent()
+        .context("the file has no parent directory")?;
+    let permissions = std::fs::metadata(&target)
+        .context("cannot read the file's permissions")?
+        .permissions();
+    if permissions.readonly() {
+        anyhow::bail!("it is read-only");
+    }
+    // The temporary file's name starts with a dot, so a concurrent walk skips it, and it
+    // is removed if anything below fails.
+    let mut temp =
+        tempfile::NamedTempFile::new_in(dir).context("cannot create a temporary file beside it")?;
+    temp.write_all(contents)
+        .context("cannot write the temporary file")?;
+    temp.as_file()
+        .sync_all()
+        .context("cannot flush the temporary file")?;
+    std::fs::set_permissions(temp.path(), permissions)
+        .context("cannot keep the file's permissions")?;
+    let now = std::fs::File::open(&target).and_then(|file| {
+        read_limited(file, original.len() as u64).map(|contents| match contents {
+            Contents::Bytes(bytes) => bytes == original,
+            Contents::TooLarge(_) => false,
+        })
+    });
+    if !now.unwrap_or(false) {
+        anyhow::bail!("it changed while samfix was fixing it");
+    }
+    temp.persist(&target).context("cannot replace the file")?;
+    // The rename itself is durable once the directory is synced; the file is already
+    // replaced, so a directory that can't be synced is no error.
+    if let Ok(dir) = std::fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! The command line: which files, which mode, what is printed where, and the exit code.
+
+mod args;
+mod files;
+mod process;
+mod walk;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+pub use args::{Args, Color, Command, Format, DEFAULT_MAX_SIZE};
+
+use crate::plan::Strategy;
+use crate::report::{github, human, json, sarif, FileReport, Mode, Style, Totals};
+use crate::{check_rules, CheckError, Checked, Rule};
+use process::{process_all, Processed, Run};
+use walk::{collect, Excludes};
+
+/// What checks one template; the binary always uses [`check_rules`].
+#[doc(hidden)]
+pub type Checker = fn(&str, Strategy, &[Rule]) -> Result<Checked, CheckError>;
+
+pub fn run() -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    ExitCode::from(run_with(
+        Args::parse(),
+        check_rules,
+        &mut stdout,
+        &mut stderr,
+    ))
+}
+
+/// The rule's page, the same text as in `docs/rules/`.
+pub fn explanation(rule: Rule) -> &'static str {
+    match rule {
+        Rule::ApiKeyOnPreflight => include_str!("../../docs/rules/api-key-on-preflight.md"),
+        Rule::AuthorizerOnPreflight => {
+            include_str!("../../docs/rules/authorizer-on-preflight.md")
+        }
+    }
+}
+
+/// Whether a stream gets colour: `--color`, then `NO_COLOR` (set and not empty, as
+/// no-color.org says), then whether it is a terminal.
+fn style(color: Color, is_terminal: bool, no_color: bool) -> Style {
+    match color {
+        Color::Always => Style::Colored,
+        Color::Never => Style::Plain,
+        Color::Auto if is_terminal && !no_color => Style::Colored,
+        Color::Auto => Style::Plain,
+    }
+}
+
+/// [`run`] with its streams and the checker given: the seam the tests use to show that a
+/// faulty fix is never written. Returns the exit status.
+#[doc(hidden)]
+pub fn run_with(
+    args: Args,
+    check: Checker,
+    stdout: &mut impl Write,
+    stderr: &mut impl Write,
+) -> u8 {
+    if let Some(rule) = args.explain {
+        let _ = stdout.write_all(explanation(rule).as_bytes());
+        return 0;
+    }
+    match &args.command {
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(*shell, &mut Args::command(), "samfix", stdout);
+            return 0;
+        }
+        Some(Command::Man) => {
+            return match clap_mangen::Man::new(Args::command()).render(stdout) {
+                Ok(()) => 0,
+                Err(error) => {
+                    let _ = writeln!(stderr, "error: {error}");
+                    2
+                }
+            };
+        }
+        None => {}
+    }
+    let mode = if args.write {
+        Mode::Write
+    } else if args.diff {
+        Mode::Diff
+    } else {
+        Mode::Check
+    };
+    let excludes = match Excludes::new(&args.exclude) {
+        Ok(excludes) => excludes,
+        Err(error) => {
+            let _ = writeln!(stderr, "error: {error}");
+            return 2;
+        }
+    };
+    let selected = if args.select.is_empty() {
+        Rule::ALL.to_vec()
+    } else {
+        args.select.clone()
+    };
+    let run = Run {
+        mode,
+        strategy: args.strategy,
+        check,
+        max_size: args.max_size,
+        rules: selected
+            .into_iter()
+            .filter(|rule| !args.ignore.contains(rule))
+            .collect(),
+    };
+    let targets = collect(&args.paths, args.sam_only, &excludes);
+    let processed = process_all(targets, &run);
+    // The report goes where it can't mix with a patch or a template on stdout.
+    let stdin_write = mode == Mode::Write && args.paths.iter().any(|p| p.as_os_str() == "-");
+    let report_on_stderr = mode == Mode::Diff || stdin_write;
+    let report_is_terminal = if report_on_stderr {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    let printer = Printer {
+        format: args.format,
+        mode,
+        strategy: args.strategy,
+        quiet: args.quiet,
+        report_on_stderr,
+        report_style: style(args.color, report_is_terminal, no_color),
+        error_style: style(args.color, std::io::stderr().is_terminal(), no_color),
+    };
+    printer.print(&processed, stdout, stderr)
+}
+
+/// How the reports are printed.
+struct Printer {
+    format: Format,
+    mode: Mode,
+    strategy: Strategy,
+    quiet: bool,
+    /// The report goes to stderr, because stdout carries the patch or the template.
+    report_on_stderr: bool,
+    report_style: Style,
+    error_style: Style,
+}
+
+impl Printer {
+    /// Prints every file's report, output and errors in input order, then the summary or
+    /// the document; returns the exit status.
+    fn print(&self, processed: &[Processed], stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+        let reports: Vec<&FileReport> = processed.iter().map(|p| &p.report).collect();
+        let totals = Totals::of(&reports, self.mode);
+        for Processed {
+            report: file,
+            output,
+        } in processed
+        {
+            let text = match self.format {
+                Format::Human => human::file(file, self.mode, self.report_style),
+                Format::Github => github::file(file),
+                Format::Json | Format::Sarif => String::new(),
+            };
+            let to_report: &mut dyn Write = if self.report_on_stderr {
+                &mut *stderr
+            } else {
+                &mut *stdout
+            };
+            let _ = to_report.write_all(text.as_bytes());
+            for error in &file.errors {
+                let _ = stderr.write_all(
+                    human::error_diagnostic(
+                        &file.path,
+                        file.source.as_deref(),
+                        error,
+                        self.error_style,
+                    )
+                    .as_bytes(),
+                );
+            }
+            if let Some(output) = output {
+                let _ = stdout.write_all(output.as_bytes());
+            }
+        }
+        let closing = match self.format {
+            Format::Human if !self.quiet => human::summary(&totals, self.mode, self.report_style),
+            Format::Github if !self.quiet => format!("{}\n", totals.summary(self.mode)),
+            Format::Human | Format::Github => String::new(),
+            Format::Json => json::render(&reports, self.mode, self.strategy),
+            Format::Sarif => sarif::render(&reports, self.mode),
+        };
+        let to_report: &mut dyn Write = if self.report_on_stderr {
+            stderr
+        } else {
+            stdout
+        };
+        let _ = to_report.write_all(closing.as_bytes());
+        totals.exit_code()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_is_for_terminals_unless_no_color_or_the_flag_says_otherwise() {
+        use Style::{Colored, Plain};
+        for (color, terminal, no_color, expected) in [
+            (Color::Auto, true, false, Colored),
+            (Color::Auto, true, true, Plain),
+            (Color::Auto, false, false, Plain),
+            (Color::Always, false, true, Colored),
+            (Color::Never, true, false, Plain),
+        ] {
+            assert_eq!(
+                style(color, terminal, no_color),
+                expected,
+                "{color:?} terminal={terminal} NO_COLOR={no_color}"
+            );
+        }
+    }
+}

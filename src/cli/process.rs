@@ -1,0 +1,155 @@
+//! Checking (and fixing) each target, on every core, into one report per file.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use super::files::{read_file, read_limited, write_atomically, Contents};
+use super::walk::{file_mentions_sam_transform, mentions_sam_transform, Target};
+use super::Checker;
+use crate::plan::Strategy;
+use crate::report::{self, FileReport, Mode};
+use crate::Rule;
+
+/// What every file is checked for, and how.
+pub struct Run {
+    pub mode: Mode,
+    pub strategy: Strategy,
+    pub check: Checker,
+    pub max_size: u64,
+    pub rules: Vec<Rule>,
+}
+
+/// A file's report, and what it puts on standard output besides the report: its patch
+/// (`--diff`) or the template (`--write -`).
+pub struct Processed {
+    pub report: FileReport,
+    pub output: Option<String>,
+}
+
+/// Every target on a pool of threads, one per core; the results come back in the order of
+/// `targets`, whichever thread finished first. Files that turn out not to be SAM
+/// templates are left out.
+pub fn process_all(targets: Vec<Target>, run: &Run) -> Vec<Processed> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(targets.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Option<Processed>>>> =
+        targets.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(target) = targets.get(index) else {
+                    break;
+                };
+                let processed = process(target, run);
+                *slots[index].lock().unwrap_or_else(|e| e.into_inner()) = Some(processed);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .filter_map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .flatten()
+        })
+        .collect()
+}
+
+fn display(path: &Path) -> String {
+    let text = path.display().to_string();
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+fn process(target: &Target, run: &Run) -> Option<Processed> {
+    let done = |report: FileReport| {
+        Some(Processed {
+            report,
+            output: None,
+        })
+    };
+    let (name, read) = match target {
+        Target::Unwalkable(report) => return done(report.clone()),
+        Target::Stdin => (
+            "<stdin>".to_string(),
+            read_limited(std::io::stdin().lock(), run.max_size),
+        ),
+        Target::File(path, _) => (display(path), read_file(path, run.max_size)),
+    };
+    let report = FileReport::new(name);
+    let bytes = match read {
+        Ok(Contents::Bytes(bytes)) => bytes,
+        Ok(Contents::TooLarge(size)) => {
+            // A walk skips a file that doesn't name the transform, however large it is.
+            if let Target::File(path, true) = target {
+                if !file_mentions_sam_transform(path).unwrap_or(true) {
+                    return None;
+                }
+            }
+            let size = size
+                .map(|size| format!("{size} bytes, "))
+                .unwrap_or_default();
+            return done(report.with_error(format!(
+                "too large ({size}over the --max-size limit of {} bytes)",
+                run.max_size
+            )));
+        }
+        Err(error) => return done(report.with_error(format!("cannot read: {error}"))),
+    };
+    if matches!(target, Target::File(_, true)) && !mentions_sam_transform(&bytes) {
+        return None;
+    }
+    let source = match String::from_utf8(bytes) {
+        Ok(source) => source,
+        Err(error) => {
+            return done(report.with_error(format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                error.utf8_error().valid_up_to()
+            )))
+        }
+    };
+    let mut report = report;
+    let checked = (run.check)(&source, run.strategy, &run.rules);
+    report.source = Some(source);
+    let checked = match checked {
+        Ok(checked) => checked,
+        Err(error) => {
+            report.errors.push(error);
+            return done(report);
+        }
+    };
+    let source = report.source.as_deref().unwrap_or_default();
+    let output = match run.mode {
+        Mode::Check => None,
+        // stdout carries only the patch, so `samfix --diff | git apply` works.
+        Mode::Diff => checked
+            .fixed
+            .as_ref()
+            .map(|fixed| report::diff(&report.path, source, fixed, &checked.edits)),
+        Mode::Write => match (target, &checked.fixed) {
+            // A filter passes an unchanged template through.
+            (Target::Stdin, None) => Some(source.to_string()),
+            (Target::Stdin, Some(fixed)) => {
+                report.written = true;
+                Some(fixed.clone())
+            }
+            (Target::File(path, _), Some(fixed)) => {
+                match write_atomically(path, source.as_bytes(), fixed.as_bytes()) {
+                    Ok(()) => report.written = true,
+                    Err(error) => {
+                        let message = format!("{error:#}; the file is unchanged");
+                        report = report.with_error(message);
+                    }
+                }
+                None
+            }
+            _ => None,
+        },
+    };
+    report.checked = Some(checked);
+    Some(Processed { report, output })
+}

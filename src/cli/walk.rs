@@ -1,0 +1,193 @@
+//! Which files a run checks: named files as given, directories walked.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
+use crate::report::FileReport;
+
+pub enum Target {
+    Stdin,
+    /// A file, and whether it is checked only if it mentions the SAM transform.
+    File(PathBuf, bool),
+    /// A directory that could not be walked, with its error.
+    Unwalkable(FileReport),
+}
+
+const SAM_TRANSFORM: &[u8] = b"AWS::Serverless-2016-10-31";
+
+/// Cheap and before any parsing: a file that doesn't name the transform is no SAM
+/// template, and one that does is checked, so a broken SAM template is still reported.
+pub fn mentions_sam_transform(bytes: &[u8]) -> bool {
+    bytes
+        .windows(SAM_TRANSFORM.len())
+        .any(|window| window == SAM_TRANSFORM)
+}
+
+/// [`mentions_sam_transform`] for a file of any size, a block at a time.
+pub fn file_mentions_sam_transform(path: &Path) -> std::io::Result<bool> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = vec![0; 1 << 16];
+    // The end of the previous block, in case the name straddles two blocks.
+    let keep = SAM_TRANSFORM.len() - 1;
+    let mut filled = 0;
+    loop {
+        let read = file.read(&mut buffer[filled..])?;
+        if read == 0 {
+            return Ok(false);
+        }
+        filled += read;
+        if mentions_sam_transform(&buffer[..filled]) {
+            return Ok(true);
+        }
+        if filled > keep {
+            buffer.copy_within(filled - keep..filled, 0);
+            filled = keep;
+        }
+    }
+}
+
+/// `--exclude` globs, matched like `.gitignore` lines against paths relative to the
+/// current directory (a glob without `/` matches a name at any depth).
+#[derive(Clone)]
+pub struct Excludes(Arc<Gitignore>);
+
+impl Excludes {
+    pub fn new(globs: &[String]) -> Result<Excludes, String> {
+        let mut builder = GitignoreBuilder::new(".");
+        for glob in globs {
+            builder
+                .add_line(None, glob)
+                .map_err(|error| format!("--exclude {glob}: {error}"))?;
+        }
+        let matcher = builder.build().map_err(|error| error.to_string())?;
+        Ok(Excludes(Arc::new(matcher)))
+    }
+
+    pub fn excludes(&self, path: &Path, is_dir: bool) -> bool {
+        if self.0.is_empty() {
+            return false;
+        }
+        let relative = relative_to_cwd(path);
+        self.0
+            .matched_path_or_any_parents(&relative, is_dir)
+            .is_ignore()
+    }
+}
+
+/// The path the globs see: `./` and the current directory dropped; any other absolute
+/// path loses its root, so a glob without `/` still matches its names.
+fn relative_to_cwd(path: &Path) -> PathBuf {
+    let path = path.strip_prefix(".").unwrap_or(path);
+    if path.has_root() {
+        if let Some(relative) = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        {
+            return relative;
+        }
+        return path.components().skip(1).collect();
+    }
+    path.to_path_buf()
+}
+
+/// The files to check, in a stable order: named files as given, each directory's files
+/// sorted.
+pub fn collect(paths: &[PathBuf], sam_only: bool, excludes: &Excludes) -> Vec<Target> {
+    let mut targets = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            targets.push(Target::Stdin);
+        } else if path.is_dir() {
+            if excludes.excludes(path, true) {
+                continue;
+            }
+            let (mut found, errors) = walk(path, excludes);
+            found.sort();
+            targets.extend(errors.into_iter().map(Target::Unwalkable));
+            targets.extend(found.into_iter().map(|path| Target::File(path, true)));
+        } else if !excludes.excludes(path, false) {
+            targets.push(Target::File(path.clone(), sam_only));
+        }
+    }
+    targets
+}
+
+/// Template files under `dir`: hidden entries, what `.gitignore`, `.ignore` and the global
+/// git excludes list (in any directory, git repository or not) and `--exclude` are skipped,
+/// and so are FIFOs, sockets and devices.
+fn walk(dir: &Path, excludes: &Excludes) -> (Vec<PathBuf>, Vec<FileReport>) {
+    let filter = excludes.clone();
+    let walker = ignore::WalkBuilder::new(dir)
+        .hidden(true)
+        .require_git(false)
+        .filter_entry(move |entry| {
+            let is_dir = entry.file_type().is_some_and(|kind| kind.is_dir());
+            !filter.excludes(entry.path(), is_dir)
+        })
+        .build();
+    let (mut found, mut errors) = (Vec::new(), Vec::new());
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let path = entry.path();
+                let is_dir = entry.file_type().is_some_and(|kind| kind.is_dir());
+                if !is_dir && is_template_name(path) && !is_special(path) {
+                    found.push(entry.into_path());
+                }
+            }
+            Err(error) => {
+                let mut report = FileReport::new(dir.display().to_string())
+                    .with_error(format!("cannot walk the directory: {error}"));
+                report.is_file = false;
+                errors.push(report);
+            }
+        }
+    }
+    (found, errors)
+}
+
+/// A FIFO, socket or device: opening a FIFO waits for a writer, which would hang a walk.
+/// (Named on the command line, they are read: `samfix <(...)` is a pipe.)
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| !meta.is_file())
+}
+
+fn is_template_name(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json" | "template")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excludes_match_like_gitignore_lines() {
+        let globs = ["build", "*.json", "infra/legacy/"].map(String::from);
+        let excludes = Excludes::new(&globs).unwrap();
+        assert!(excludes.excludes(Path::new("build"), true));
+        assert!(excludes.excludes(Path::new("./app/build/t.yaml"), false));
+        assert!(excludes.excludes(Path::new("a/b.json"), false));
+        assert!(excludes.excludes(Path::new("infra/legacy/x.yaml"), false));
+        assert!(!excludes.excludes(Path::new("infra/x.yaml"), false));
+        assert!(
+            !excludes.excludes(Path::new("other/legacy/x.yaml"), false),
+            "a glob with a slash is anchored"
+        );
+        assert!(excludes.excludes(Path::new("/elsewhere/build/t.yaml"), false));
+        assert!(!Excludes::new(&[])
+            .unwrap()
+            .excludes(Path::new("build"), true));
+    }
+
+    #[test]
+    fn a_malformed_glob_is_an_error() {
+        let error = Excludes::new(&["a{b".to_string()]).err().unwrap();
+        assert!(error.starts_with("--exclude a{b: "), "{error}");
+    }
+}

@@ -1,0 +1,118 @@
+//! GitHub workflow commands (`::warning file=...::...`), which annotate a pull request.
+
+use std::fmt::Write as _;
+
+use super::{error_text, finding_details, finding_message, FileReport};
+use crate::text::LineIndex;
+use crate::{CheckError, Checked};
+
+/// One `::warning` per finding or warning, its details on the following lines of the
+/// annotation.
+pub fn github(path: &str, source: &str, checked: &Checked) -> String {
+    let lines = LineIndex::new(source);
+    let mut out = String::new();
+    let mut annotate = |offset: usize, kind: &str, message: String, details: Vec<String>| {
+        let (line, col) = lines.line_col(offset);
+        let message = std::iter::once(message)
+            .chain(details)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let _ = writeln!(
+            out,
+            "::warning file={},line={line},col={col},title={}::{}",
+            escape_property(path),
+            escape_property(&format!("samfix: {kind}")),
+            escape_data(&message)
+        );
+    };
+    for finding in &checked.findings {
+        annotate(
+            finding.key_span.start,
+            finding.rule.id(),
+            finding_message(finding),
+            finding_details(checked, finding),
+        );
+    }
+    for note in &checked.notes {
+        annotate(
+            note.span.start,
+            "warning",
+            note.message.clone(),
+            note.help
+                .iter()
+                .map(|help| format!("help: {help}"))
+                .collect(),
+        );
+    }
+    out
+}
+
+/// The error as a `::error` workflow command.
+pub fn github_error(path: &str, source: Option<&str>, error: &CheckError) -> String {
+    let (position, text) = match error.offset.zip(source) {
+        Some((offset, source)) => {
+            let (line, col) = LineIndex::new(source).line_col(offset);
+            (format!(",line={line},col={col}"), error_text(source, error))
+        }
+        None => (String::new(), error.message.clone()),
+    };
+    format!(
+        "::error file={}{position},title=samfix%3A error::{}\n",
+        escape_property(path),
+        escape_data(&text)
+    )
+}
+
+/// Every annotation of one file: findings and warnings, then errors.
+pub fn file(report: &FileReport) -> String {
+    let mut out = match (&report.source, &report.checked) {
+        (Some(source), Some(checked)) => github(&report.path, source, checked),
+        _ => String::new(),
+    };
+    for error in &report.errors {
+        out.push_str(&github_error(&report.path, report.source.as_deref(), error));
+    }
+    out
+}
+
+/// What GitHub requires escaped in a workflow command's message.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// ...and in its properties (`file=`, `title=`).
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Strategy;
+
+    #[test]
+    fn workflow_commands_escape_what_github_requires() {
+        assert_eq!(
+            escape_data("100% done\r\nnext: a,b"),
+            "100%25 done%0D%0Anext: a,b"
+        );
+        assert_eq!(escape_property("dir/a,b:c.yaml"), "dir/a%2Cb%3Ac.yaml");
+    }
+
+    #[test]
+    fn a_finding_becomes_one_annotation_with_its_details() {
+        let source = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/resource_key.yaml"
+        ))
+        .unwrap();
+        let checked = crate::check(&source, Strategy::Auto).unwrap();
+        let out = github("t,1.yaml", &source, &checked);
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(out.starts_with(
+            "::warning file=t%2C1.yaml,line=9,col=9,title=samfix%3A api-key-on-preflight::`SampleApi` requires an API key on its CORS preflight, which browsers send without one%0Akey: SampleApi.Properties.Auth.ApiKeyRequired%0A"
+        ), "{out}");
+    }
+}

@@ -1,0 +1,295 @@
+//! What samfix prints about the templates it checked: one [`FileReport`] per file, rendered
+//! for people ([`human`]), as JSON ([`json`]), as SARIF ([`sarif`]) or as GitHub workflow
+//! commands ([`github`]).
+
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+use std::ops::Range;
+
+use crate::analyze::Rule;
+use crate::parse::display_path;
+use crate::plan::{Change, Fix, NewValue, Refusal, Strategy};
+use crate::text::LineIndex;
+use crate::{CheckError, Checked, Finding};
+
+pub use human::{human, Style};
+
+/// What one run does with the fixes; it decides what counts as still pending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Check,
+    Diff,
+    Write,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Check => "check",
+            Mode::Diff => "diff",
+            Mode::Write => "write",
+        }
+    }
+}
+
+/// Everything samfix learned about one path: a template it checked, or a file or directory
+/// it could not.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The path as the user sees it (`<stdin>` for standard input).
+    pub path: String,
+    /// Counted in "files checked": false for a directory that could not be walked.
+    pub is_file: bool,
+    /// The text, once it was read as UTF-8.
+    pub source: Option<String>,
+    pub checked: Option<Checked>,
+    /// Why it could not be read, checked or written; offsets are into `source`.
+    pub errors: Vec<CheckError>,
+    /// `--write` replaced the file (or printed the fixed template, for `-`).
+    pub written: bool,
+}
+
+impl FileReport {
+    pub fn new(path: String) -> Self {
+        FileReport {
+            path,
+            is_file: true,
+            source: None,
+            checked: None,
+            errors: Vec::new(),
+            written: false,
+        }
+    }
+
+    pub fn with_error(mut self, message: impl Into<String>) -> Self {
+        self.errors.push(CheckError {
+            offset: None,
+            message: message.into(),
+            related: None,
+        });
+        self
+    }
+
+    /// The number of APIs whose fix is planned.
+    pub fn fixable(&self) -> usize {
+        self.checked.as_ref().map_or(0, |checked| {
+            checked.fixes.iter().map(|fix| fix.apis.len()).sum()
+        })
+    }
+}
+
+/// The counts of the closing summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub files: usize,
+    pub findings: usize,
+    pub fixable: usize,
+    pub fixed_files: usize,
+    /// Findings still pending after this run: every finding unless `--write` fixed it.
+    pub pending: usize,
+    pub errors: usize,
+}
+
+impl Totals {
+    pub fn of(reports: &[&FileReport], mode: Mode) -> Totals {
+        let mut totals = Totals::default();
+        for report in reports {
+            totals.files += usize::from(report.is_file);
+            totals.errors += report.errors.len();
+            totals.fixed_files += usize::from(report.written);
+            totals.fixable += report.fixable();
+            if let Some(checked) = &report.checked {
+                totals.findings += checked.findings.len();
+                totals.pending += match mode {
+                    Mode::Check | Mode::Diff => checked.findings.len(),
+                    Mode::Write => checked.refusals.iter().map(|r| r.apis.len()).sum(),
+                };
+            }
+        }
+        totals
+    }
+
+    /// 0 nothing to fix (or everything fixed), 1 a fix is pending, 2 an error.
+    pub fn exit_code(&self) -> u8 {
+        if self.errors > 0 {
+            2
+        } else if self.pending > 0 {
+            1
+        } else {
+            0
+        }
+    }
+
+    pub fn summary(&self, mode: Mode) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let fixed = if mode == Mode::Write {
+            format!(", {} fixed", plural(self.fixed_files, "file"))
+        } else {
+            String::new()
+        };
+        format!(
+            "{} checked: {}, {} fixable{fixed}, {}",
+            plural(self.files, "file"),
+            plural(self.findings, "finding"),
+            self.fixable,
+            plural(self.errors, "error")
+        )
+    }
+}
+
+/// A place in a file: byte range and 1-based line and column (in characters) of both ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub start: usize,
+    pub end: usize,
+    pub start_line: usize,
+    pub start_col: usize,
+    pub end_line: usize,
+    pub end_col: usize,
+}
+
+impl Place {
+    pub fn of(lines: &LineIndex, range: Range<usize>) -> Place {
+        let (start_line, start_col) = lines.line_col(range.start);
+        let (end_line, end_col) = lines.line_col(range.end);
+        Place {
+            start: range.start,
+            end: range.end,
+            start_line,
+            start_col,
+            end_line,
+            end_col,
+        }
+    }
+}
+
+/// The fix planned for a finding, if there is one.
+pub fn fix_of<'c>(checked: &'c Checked, finding: &Finding) -> Option<&'c Fix> {
+    checked
+        .fixes
+        .iter()
+        .find(|fix| fix.rule == finding.rule && fix.apis.contains(&finding.api))
+}
+
+/// Why a finding is left for a human, if it is.
+pub fn refusal_of<'c>(checked: &'c Checked, finding: &Finding) -> Option<&'c Refusal> {
+    checked
+        .refusals
+        .iter()
+        .find(|r| r.rule == finding.rule && r.apis.contains(&finding.api))
+}
+
+/// One line about a finding: what goes wrong in the browser.
+pub fn finding_message(finding: &Finding) -> String {
+    match finding.rule {
+        Rule::ApiKeyOnPreflight => format!(
+            "`{}` requires an API key on its CORS preflight, which browsers send without one",
+            finding.api
+        ),
+        Rule::AuthorizerOnPreflight => format!(
+            "`{}` puts its default authorizer on its CORS preflight, which browsers send without credentials",
+            finding.api
+        ),
+    }
+}
+
+/// The setting that causes a finding, e.g. `SampleApi.Properties.Auth.ApiKeyRequired`.
+pub fn finding_setting(finding: &Finding) -> String {
+    format!("{}.{}", finding.source.describe(), finding.rule.setting())
+}
+
+/// The lines under a finding's headline: the setting, the preflight, the events, and the
+/// fix or why there is none.
+pub fn finding_details(checked: &Checked, finding: &Finding) -> Vec<String> {
+    let what = match finding.rule {
+        Rule::ApiKeyOnPreflight => "key",
+        Rule::AuthorizerOnPreflight => "authorizer",
+    };
+    let events = if finding.events.is_empty() {
+        "none".to_string()
+    } else {
+        finding.events.join(", ")
+    };
+    let mut details = vec![
+        format!("{what}: {}", finding_setting(finding)),
+        format!("preflight: {}", finding.preflight),
+        format!("events: {events}"),
+    ];
+    if let Some(fix) = fix_of(checked, finding) {
+        details.push(format!(
+            "fix ({}): {}",
+            strategy_name(fix.strategy),
+            fix.reason
+        ));
+    }
+    if let Some(refusal) = refusal_of(checked, finding) {
+        details.push(format!("needs a human: {}", refusal.reason));
+    }
+    details
+}
+
+/// What a change does to the template's values, in the template's own terms.
+pub fn describe_change(change: &Change) -> String {
+    let at = |path: &[crate::parse::Seg], key: &str| {
+        let map = display_path(path);
+        if map.is_empty() {
+            key.to_string()
+        } else {
+            format!("{map}.{key}")
+        }
+    };
+    match change {
+        Change::Remove { map, key } => format!("remove `{}`", at(map, key)),
+        Change::Insert {
+            map, key, value, ..
+        } => format!("add `{}: {}`", at(map, key), value_text(*value)),
+        Change::Replace { path, value } => {
+            format!("set `{}` to `{}`", display_path(path), value_text(*value))
+        }
+    }
+}
+
+fn value_text(value: NewValue) -> &'static str {
+    match value {
+        NewValue::True => "true",
+        NewValue::False => "false",
+        NewValue::ApiKeyRequiredTrue => "{ApiKeyRequired: true}",
+    }
+}
+
+pub fn strategy_name(strategy: Strategy) -> &'static str {
+    match strategy {
+        Strategy::Auto => "auto",
+        Strategy::Events => "events",
+        Strategy::Flag => "flag",
+    }
+}
+
+/// A unified diff that `git apply` accepts.
+pub fn diff(path: &str, before: &str, after: &str, edits: &[crate::edits::Edit]) -> String {
+    crate::diff::UnifiedDiff::new(path, before, after, edits).to_string()
+}
+
+/// One line: where and what.
+pub fn error(path: &str, source: Option<&str>, error: &CheckError) -> String {
+    let Some((offset, source)) = error.offset.zip(source) else {
+        return format!("{path}: error: {}", error.message);
+    };
+    let (line, col) = LineIndex::new(source).line_col(offset);
+    format!("{path}:{line}:{col}: error: {}", error_text(source, error))
+}
+
+/// The message, with the other place it is about.
+pub fn error_text(source: &str, error: &CheckError) -> String {
+    let related = error
+        .related
+        .map(|other| {
+            let (line, col) = LineIndex::new(source).line_col(other);
+            format!(" (first at line {line}, column {col})")
+        })
+        .unwrap_or_default();
+    format!("{}{related}", error.message)
+}
