@@ -75,6 +75,8 @@ pub fn run_with(
         Some(Command::Man) => {
             return match clap_mangen::Man::new(Args::command()).render(stdout) {
                 Ok(()) => 0,
+                // `samfix man | head` closes the pipe early: the reader has what it wanted.
+                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => 0,
                 Err(error) => {
                     let _ = writeln!(stderr, "error: {error}");
                     2
