@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use compact_str::CompactString;
 use indexmap::IndexMap;
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::xxh3_128;
 
 pub use yaml::parse;
 
@@ -298,70 +298,86 @@ impl Node {
 
 /// `anchors` remembers the fingerprint of every anchored node an alias has led to.
 fn fingerprint(node: &Node, anchors: &mut HashMap<*const Node, u128>) -> u128 {
+    fingerprint_into(node, anchors, &mut Vec::new())
+}
+
+/// The bytes that stand for a node are laid out in `scratch` above what is there, hashed
+/// in one go and taken off again: a streaming hasher per node, with its large state, cost
+/// more than the hashing.
+fn fingerprint_into(
+    node: &Node,
+    anchors: &mut HashMap<*const Node, u128>,
+    scratch: &mut Vec<u8>,
+) -> u128 {
     if let Kind::Alias(target) = &node.kind {
         let key = Rc::as_ptr(target);
         if let Some(&known) = anchors.get(&key) {
             return known;
         }
-        let value = fingerprint(target, anchors);
+        let value = fingerprint_into(target, anchors, scratch);
         anchors.insert(key, value);
         return value;
     }
-    let mut hasher = Xxh3::new();
+    let start = scratch.len();
     match &node.tag {
         Some(tag) => {
-            hasher.update(&[1]);
-            hash_text(&mut hasher, tag);
+            scratch.push(1);
+            push_text(scratch, tag);
         }
-        None => hasher.update(&[0]),
+        None => scratch.push(0),
     }
     match &node.kind {
         Kind::Scalar(scalar) => match scalar.resolve() {
-            Resolved::Null => hasher.update(b"n"),
-            Resolved::Bool(value) => hasher.update(&[b'b', u8::from(value)]),
+            Resolved::Null => scratch.push(b'n'),
+            Resolved::Bool(value) => scratch.extend([b'b', u8::from(value)]),
             Resolved::Int(value) => {
-                hasher.update(b"i");
-                hasher.update(&value.to_le_bytes());
+                scratch.push(b'i');
+                scratch.extend(value.to_le_bytes());
             }
             Resolved::Float(text) => {
-                hasher.update(b"f");
-                hash_text(&mut hasher, &text);
+                scratch.push(b'f');
+                push_text(scratch, &text);
             }
             Resolved::Str(text) => {
-                hasher.update(b"s");
-                hash_text(&mut hasher, text);
+                scratch.push(b's');
+                push_text(scratch, text);
             }
         },
         Kind::Seq(seq) => {
-            hasher.update(b"[");
-            hasher.update(&(seq.items.len() as u64).to_le_bytes());
+            scratch.push(b'[');
+            scratch.extend((seq.items.len() as u64).to_le_bytes());
             for item in &seq.items {
-                hasher.update(&fingerprint(item, anchors).to_le_bytes());
+                let item = fingerprint_into(item, anchors, scratch);
+                scratch.extend(item.to_le_bytes());
             }
         }
         Kind::Map(map) => {
             // A sum of strong per-entry hashes: the same entries in any order add up the same.
             let mut sum = 0u128;
             for (key, entry) in &map.entries {
-                let mut pair = Xxh3::new();
-                hash_text(&mut pair, key);
-                pair.update(&fingerprint(&entry.value, anchors).to_le_bytes());
-                sum = sum.wrapping_add(pair.digest128());
+                let value = fingerprint_into(&entry.value, anchors, scratch);
+                let pair = scratch.len();
+                push_text(scratch, key);
+                scratch.extend(value.to_le_bytes());
+                sum = sum.wrapping_add(xxh3_128(&scratch[pair..]));
+                scratch.truncate(pair);
             }
-            hasher.update(b"{");
-            hasher.update(&(map.entries.len() as u64).to_le_bytes());
-            hasher.update(&sum.to_le_bytes());
+            scratch.push(b'{');
+            scratch.extend((map.entries.len() as u64).to_le_bytes());
+            scratch.extend(sum.to_le_bytes());
         }
         Kind::Alias(_) => unreachable!("aliases are followed above"),
     }
-    hasher.digest128()
+    let hash = xxh3_128(&scratch[start..]);
+    scratch.truncate(start);
+    hash
 }
 
 /// Text with its length first, so that no two sequences of texts hash alike by running
 /// into each other.
-fn hash_text(hasher: &mut Xxh3, text: &str) {
-    hasher.update(&(text.len() as u64).to_le_bytes());
-    hasher.update(text.as_bytes());
+fn push_text(scratch: &mut Vec<u8>, text: &str) {
+    scratch.extend((text.len() as u64).to_le_bytes());
+    scratch.extend_from_slice(text.as_bytes());
 }
 
 /// One step on the way from the document root to a node.
