@@ -6,7 +6,7 @@ use std::ops::Range;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
 use super::{
-    describe_change, error_text, finding_message, finding_setting, fix_of, refusal_of,
+    describe_change, error_text, finding_message, finding_setting, fix_of, listed, refusal_of,
     strategy_name, FileReport, Mode, Totals,
 };
 use crate::analyze::Rule;
@@ -89,7 +89,7 @@ fn finding_group<'a>(
     let events = if finding.events.is_empty() {
         "none".to_string()
     } else {
-        finding.events.join(", ")
+        listed(finding.events.iter().cloned(), ", ")
     };
     let what = match finding.rule {
         Rule::ApiKeyOnPreflight => "key",
@@ -115,12 +115,7 @@ fn finding_group<'a>(
         )
         .element(Level::NOTE.with_name("events").message(events));
     if let Some(fix) = fix_of(checked, finding) {
-        let changes = fix
-            .changes
-            .iter()
-            .map(describe_change)
-            .collect::<Vec<_>>()
-            .join("; ");
+        let changes = listed(fix.changes.iter().map(describe_change), "; ");
         group = group
             .element(
                 Level::NOTE

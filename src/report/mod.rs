@@ -211,7 +211,7 @@ pub fn finding_details(checked: &Checked, finding: &Finding) -> Vec<String> {
     let events = if finding.events.is_empty() {
         "none".to_string()
     } else {
-        finding.events.join(", ")
+        listed(finding.events.iter().cloned(), ", ")
     };
     let mut details = vec![
         format!("{what}: {}", finding_setting(finding)),
@@ -229,6 +229,25 @@ pub fn finding_details(checked: &Checked, finding: &Finding) -> Vec<String> {
         details.push(format!("needs a human: {}", refusal.reason));
     }
     details
+}
+
+/// How many events or changes a text report names before it counts the rest: a Globals
+/// key can reach thousands of events, and `--format json` lists them all.
+const LISTED: usize = 8;
+
+/// The first items joined by `separator`, then how many more there are.
+pub fn listed<I: IntoIterator<Item = String>>(items: I, separator: &str) -> String {
+    let mut items = items.into_iter();
+    let mut text = items
+        .by_ref()
+        .take(LISTED)
+        .collect::<Vec<_>>()
+        .join(separator);
+    let rest = items.count();
+    if rest > 0 {
+        text.push_str(&format!("{separator}and {rest} more"));
+    }
+    text
 }
 
 /// What a change does to the template's values, in the template's own terms.
@@ -292,4 +311,23 @@ pub fn error_text(source: &str, error: &CheckError) -> String {
         })
         .unwrap_or_default();
     format!("{}{related}", error.message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_name_the_first_items_and_count_the_rest() {
+        let names = |n: usize| (1..=n).map(|i| format!("E{i}"));
+        assert_eq!(listed(names(2), ", "), "E1, E2");
+        assert_eq!(
+            listed(names(LISTED), "; ").matches("; ").count(),
+            LISTED - 1
+        );
+        assert_eq!(
+            listed(names(LISTED + 1000), ", "),
+            "E1, E2, E3, E4, E5, E6, E7, E8, and 1000 more"
+        );
+    }
 }

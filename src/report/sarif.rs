@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::{
-    describe_change, finding_message, finding_setting, fix_of, strategy_name, FileReport, Mode,
-    Place, Totals,
+    describe_change, finding_message, finding_setting, fix_of, listed, strategy_name, FileReport,
+    Mode, Place, Totals,
 };
 use crate::analyze::Rule;
 use crate::cli::explanation;
@@ -341,12 +341,11 @@ fn file(report: &FileReport, results: &mut Vec<SarifResult>, notes: &mut Vec<Not
             },
             fixes: fix
                 .map(|fix| {
-                    let changes: Vec<String> = fix.changes.iter().map(describe_change).collect();
                     file_fix(format!(
                         "{} ({}): {}",
                         strategy_name(fix.strategy),
                         fix.reason,
-                        changes.join("; ")
+                        listed(fix.changes.iter().map(describe_change), "; ")
                     ))
                 })
                 .into_iter()
