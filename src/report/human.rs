@@ -6,8 +6,8 @@ use std::ops::Range;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
 use super::{
-    describe_change, error_text, finding_message, finding_setting, fix_of, listed, refusal_of,
-    strategy_name, FileReport, Mode, Totals,
+    describe_change, error_text, finding_events, finding_message, finding_setting, fix_of, listed,
+    refusal_of, setting_kind, strategy_name, FileReport, Mode, Totals,
 };
 use crate::analyze::Rule;
 use crate::text::{line_start, LineIndex};
@@ -86,15 +86,8 @@ fn finding_group<'a>(
         Rule::ApiKeyOnPreflight => "SAM requires the key on the preflight too",
         Rule::AuthorizerOnPreflight => "SAM puts the authorizer on the preflight too",
     };
-    let events = if finding.events.is_empty() {
-        "none".to_string()
-    } else {
-        listed(finding.events.iter().cloned(), ", ")
-    };
-    let what = match finding.rule {
-        Rule::ApiKeyOnPreflight => "key",
-        Rule::AuthorizerOnPreflight => "authorizer",
-    };
+    let events = finding_events(finding);
+    let what = setting_kind(finding.rule);
     let mut group = Level::ERROR
         .primary_title(finding_message(finding))
         .id(finding.rule.id())

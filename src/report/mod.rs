@@ -201,22 +201,34 @@ pub fn finding_setting(finding: &Finding) -> String {
     format!("{}.{}", finding.source.describe(), finding.rule.setting())
 }
 
-/// The lines under a finding's headline: the setting, the preflight, the events, and the
-/// fix or why there is none.
-pub fn finding_details(checked: &Checked, finding: &Finding) -> Vec<String> {
-    let what = match finding.rule {
+/// What the rule's setting is, as a detail line names it.
+pub fn setting_kind(rule: Rule) -> &'static str {
+    match rule {
         Rule::ApiKeyOnPreflight => "key",
         Rule::AuthorizerOnPreflight => "authorizer",
-    };
-    let events = if finding.events.is_empty() {
+    }
+}
+
+/// The events of a finding's API, the first few named.
+pub fn finding_events(finding: &Finding) -> String {
+    if finding.events.is_empty() {
         "none".to_string()
     } else {
         listed(finding.events.iter().cloned(), ", ")
-    };
+    }
+}
+
+/// The lines under a finding's headline: the setting, the preflight, the events, and the
+/// fix or why there is none.
+pub fn finding_details(checked: &Checked, finding: &Finding) -> Vec<String> {
     let mut details = vec![
-        format!("{what}: {}", finding_setting(finding)),
+        format!(
+            "{}: {}",
+            setting_kind(finding.rule),
+            finding_setting(finding)
+        ),
         format!("preflight: {}", finding.preflight),
-        format!("events: {events}"),
+        format!("events: {}", finding_events(finding)),
     ];
     if let Some(fix) = fix_of(checked, finding) {
         details.push(format!(
