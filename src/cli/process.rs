@@ -123,7 +123,7 @@ fn process(target: &Target, run: &Run) -> Option<Processed> {
     let mut report = report;
     let checked = (run.check)(&source, run.strategy, &run.rules);
     report.source = Some(source);
-    let checked = match checked {
+    let mut checked = match checked {
         Ok(checked) => checked,
         Err(error) => {
             report.errors.push(error);
@@ -131,19 +131,21 @@ fn process(target: &Target, run: &Run) -> Option<Processed> {
         }
     };
     let source = report.source.as_deref().unwrap_or_default();
+    // The reports need the edits, not the fixed text: it is used here and not kept until
+    // everything is printed.
+    let fixed = checked.fixed.take();
     let output = match run.mode {
         Mode::Check => None,
         // stdout carries only the patch, so `samfix --diff | git apply` works.
-        Mode::Diff => checked
-            .fixed
+        Mode::Diff => fixed
             .as_ref()
             .map(|fixed| report::diff(&report.path, source, fixed, &checked.edits)),
-        Mode::Write => match (target, &checked.fixed) {
+        Mode::Write => match (target, fixed) {
             // A filter passes an unchanged template through.
             (Target::Stdin, None) => Some(source.to_string()),
             (Target::Stdin, Some(fixed)) => {
                 report.written = true;
-                Some(fixed.clone())
+                Some(fixed)
             }
             (Target::File(path, _), Some(fixed)) => {
                 match write_atomically(path, source.as_bytes(), fixed.as_bytes()) {
