@@ -10,7 +10,7 @@ use std::fmt;
 use similar::{capture_diff_slices, group_diff_ops, udiff::UnifiedHunkHeader, Algorithm, DiffOp};
 
 use crate::edits::Edit;
-use crate::text::{line_start, next_line_start};
+use crate::text::{line_start, next_line_start, LineIndex};
 
 /// How many unchanged lines surround each change, as in `diff -u`.
 const CONTEXT_LINES: usize = 3;
@@ -19,15 +19,15 @@ const CONTEXT_LINES: usize = 3;
 /// `a/` and `b/` headers that `git apply` takes. Displays nothing when there are no edits.
 pub struct UnifiedDiff<'a> {
     path: &'a str,
-    before: Lines<'a>,
-    after: Lines<'a>,
+    before: LineIndex<'a>,
+    after: LineIndex<'a>,
     hunks: Vec<Vec<DiffOp>>,
 }
 
 impl<'a> UnifiedDiff<'a> {
     pub fn new(path: &'a str, before: &'a str, after: &'a str, edits: &[Edit]) -> Self {
-        let before_lines = Lines::new(before);
-        let after_lines = Lines::new(after);
+        let before_lines = LineIndex::new(before);
+        let after_lines = LineIndex::new(after);
         let ops = line_ops(before, &before_lines, &after_lines, edits);
         UnifiedDiff {
             path: path.trim_start_matches('/'),
@@ -50,12 +50,12 @@ impl fmt::Display for UnifiedDiff<'_> {
             for op in hunk {
                 let (old, new) = (op.old_range(), op.new_range());
                 match op {
-                    DiffOp::Equal { .. } => self.before.write(f, ' ', old)?,
-                    DiffOp::Delete { .. } => self.before.write(f, '-', old)?,
-                    DiffOp::Insert { .. } => self.after.write(f, '+', new)?,
+                    DiffOp::Equal { .. } => write_lines(f, &self.before, ' ', old)?,
+                    DiffOp::Delete { .. } => write_lines(f, &self.before, '-', old)?,
+                    DiffOp::Insert { .. } => write_lines(f, &self.after, '+', new)?,
                     DiffOp::Replace { .. } => {
-                        self.before.write(f, '-', old)?;
-                        self.after.write(f, '+', new)?;
+                        write_lines(f, &self.before, '-', old)?;
+                        write_lines(f, &self.after, '+', new)?;
                     }
                 }
             }
@@ -64,68 +64,34 @@ impl fmt::Display for UnifiedDiff<'_> {
     }
 }
 
-/// A text and where each of its lines starts.
-struct Lines<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        if starts.last() == Some(&text.len()) {
-            starts.pop();
+/// Writes lines `range` of `lines`, each after `tag`, as a unified diff shows them.
+fn write_lines(
+    f: &mut fmt::Formatter<'_>,
+    lines: &LineIndex,
+    tag: char,
+    range: std::ops::Range<usize>,
+) -> fmt::Result {
+    for index in range {
+        let line = lines.line(index);
+        write!(f, "{tag}{line}")?;
+        if !line.ends_with('\n') {
+            writeln!(f, "\n\\ No newline at end of file")?;
         }
-        Lines { text, starts }
     }
-
-    fn count(&self) -> usize {
-        self.starts.len()
-    }
-
-    /// The line holding byte `offset`, 0-based.
-    fn of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&start| start <= offset) - 1
-    }
-
-    fn get(&self, index: usize) -> &'a str {
-        let end = self
-            .starts
-            .get(index + 1)
-            .copied()
-            .unwrap_or(self.text.len());
-        &self.text[self.starts[index]..end]
-    }
-
-    fn write(
-        &self,
-        f: &mut fmt::Formatter<'_>,
-        tag: char,
-        range: std::ops::Range<usize>,
-    ) -> fmt::Result {
-        for index in range {
-            let line = self.get(index);
-            write!(f, "{tag}{line}")?;
-            if !line.ends_with('\n') {
-                writeln!(f, "\n\\ No newline at end of file")?;
-            }
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// The whole-file diff ops: each group of edited lines diffed on its own, equal lines
 /// between.
-fn line_ops(source: &str, before: &Lines, after: &Lines, edits: &[Edit]) -> Vec<DiffOp> {
+fn line_ops(source: &str, before: &LineIndex, after: &LineIndex, edits: &[Edit]) -> Vec<DiffOp> {
     let mut ops = Vec::new();
     // Next unmatched line of each side.
     let (mut old_line, mut new_line) = (0, 0);
     for window in windows(source, edits) {
         let old_start = if window.range.start == source.len() {
-            before.count()
+            before.line_count()
         } else {
-            before.of(window.range.start)
+            before.line_of(window.range.start)
         };
         let equal = old_start - old_line;
         if equal > 0 {
@@ -144,16 +110,16 @@ fn line_ops(source: &str, before: &Lines, after: &Lines, edits: &[Edit]) -> Vec<
         old_line = old_start + old.len();
         new_line = new_start + new.len();
     }
-    if old_line < before.count() {
+    if old_line < before.line_count() {
         ops.push(DiffOp::Equal {
             old_index: old_line,
             new_index: new_line,
-            len: before.count() - old_line,
+            len: before.line_count() - old_line,
         });
     }
     debug_assert_eq!(
-        new_line + before.count().saturating_sub(old_line),
-        after.count()
+        new_line + before.line_count().saturating_sub(old_line),
+        after.line_count()
     );
     ops
 }

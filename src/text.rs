@@ -20,26 +20,33 @@ impl<'s> LineIndex<'s> {
     /// mark is not one.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.source.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let line = self.line_of(offset);
         let start = self.line_starts[line];
         let text = self.source.get(start..offset).unwrap_or("");
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         (line + 1, text.chars().count() + 1)
     }
 
-    pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+    /// The 0-based line holding `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset) - 1
     }
 
-    /// The text of a 1-based line, without its line ending.
-    pub fn line_text(&self, line: usize) -> &'s str {
-        let start = self.line_starts[line - 1];
+    /// How many lines hold text: a final line ending ends the last line, it starts none.
+    pub fn line_count(&self) -> usize {
+        let empty_last = self.line_starts.last() == Some(&self.source.len());
+        self.line_starts.len() - usize::from(empty_last)
+    }
+
+    /// The 0-based line `index`, with its line ending.
+    pub fn line(&self, index: usize) -> &'s str {
+        let start = self.line_starts[index];
         let end = self
             .line_starts
-            .get(line)
+            .get(index + 1)
             .copied()
             .unwrap_or(self.source.len());
-        self.source[start..end].trim_end_matches(['\n', '\r'])
+        &self.source[start..end]
     }
 }
 
@@ -108,7 +115,10 @@ mod tests {
         assert_eq!(index.line_col(3), (1, 1));
         assert_eq!(index.line_col(source.find('é').unwrap()), (1, 4));
         assert_eq!(index.line_col(source.find('b').unwrap()), (2, 1));
-        assert_eq!(index.line_text(1), "\u{feff}a: é");
+        assert_eq!(index.line(0), "\u{feff}a: é\r\n");
+        assert_eq!(index.line_count(), 2);
+        assert_eq!(LineIndex::new("").line_count(), 0);
+        assert_eq!(LineIndex::new("a\nb").line_count(), 2);
         assert_eq!(line_ending_near(source, 0), "\r\n");
         assert_eq!(line_ending_near(source, source.find('b').unwrap()), "\n");
     }
