@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::parse::{Entry, Kind, Map, Node, Path, Resolved, ScalarStyle, Seg};
+use crate::parse::{BoolSpelling, Entry, Kind, Map, Node, Path, ScalarStyle, Seg};
 use crate::plan::{Change, NewValue};
 use crate::text::{
     column, indentation_at, line_ending_near, line_start, next_line_start, starts_line,
@@ -18,7 +18,7 @@ pub struct Edit {
 
 pub fn render(source: &str, root: &Node, changes: &[Change]) -> Result<Vec<Edit>, String> {
     // Once, not per edit: finding the first boolean can walk the whole tree.
-    let bools = BoolCase::of(root);
+    let bools = root.first_bool_spelling().unwrap_or(BoolSpelling::Lower);
     let mut edits = Vec::new();
     for change in changes {
         edits.push(match change {
@@ -111,7 +111,7 @@ fn insert(
     key: &str,
     value: NewValue,
     after: Option<&str>,
-    bools: BoolCase,
+    bools: BoolSpelling,
 ) -> Result<Edit, String> {
     let node = root.at(path).ok_or("the mapping to edit is gone")?;
     if node.is_null() {
@@ -196,7 +196,7 @@ fn insert_into_null(
     node: &Node,
     key: &str,
     value: NewValue,
-    bools: BoolCase,
+    bools: BoolSpelling,
 ) -> Result<Edit, String> {
     let (Some(Seg::Key(own_key)), Some(parent)) = (path.last(), path.split_last().map(|(_, p)| p))
     else {
@@ -238,51 +238,7 @@ fn insert_into_null(
 struct KeyStyle {
     quote: Option<char>,
     colon: &'static str,
-    bools: BoolCase,
-}
-
-/// How the file spells its booleans: `true`, `True` or `TRUE`, after the first one it
-/// writes as a word of that kind (`yes` and quoted strings don't count).
-#[derive(Clone, Copy)]
-enum BoolCase {
-    Lower,
-    Title,
-    Upper,
-}
-
-impl BoolCase {
-    fn of(root: &Node) -> Self {
-        fn first(node: &Node) -> Option<BoolCase> {
-            match &node.kind {
-                Kind::Scalar(scalar) if node.tag.is_none() => {
-                    if !matches!(scalar.resolve(), Resolved::Bool(_)) {
-                        return None;
-                    }
-                    match scalar.value.as_str() {
-                        "true" | "false" => Some(BoolCase::Lower),
-                        "True" | "False" => Some(BoolCase::Title),
-                        "TRUE" | "FALSE" => Some(BoolCase::Upper),
-                        _ => None,
-                    }
-                }
-                Kind::Map(map) => map.entries.values().find_map(|e| first(&e.value)),
-                Kind::Seq(seq) => seq.items.iter().find_map(first),
-                _ => None,
-            }
-        }
-        first(root).unwrap_or(BoolCase::Lower)
-    }
-
-    fn word(self, value: bool) -> &'static str {
-        match (self, value) {
-            (BoolCase::Lower, true) => "true",
-            (BoolCase::Lower, false) => "false",
-            (BoolCase::Title, true) => "True",
-            (BoolCase::Title, false) => "False",
-            (BoolCase::Upper, true) => "TRUE",
-            (BoolCase::Upper, false) => "FALSE",
-        }
-    }
+    bools: BoolSpelling,
 }
 
 impl KeyStyle {
@@ -290,11 +246,17 @@ impl KeyStyle {
         KeyStyle {
             quote: None,
             colon: ": ",
-            bools: BoolCase::Lower,
+            bools: BoolSpelling::Lower,
         }
     }
 
-    fn of(source: &str, root: &Node, path: &Path, sample: Option<&Entry>, bools: BoolCase) -> Self {
+    fn of(
+        source: &str,
+        root: &Node,
+        path: &Path,
+        sample: Option<&Entry>,
+        bools: BoolSpelling,
+    ) -> Self {
         let sample = sample.or_else(|| {
             // An empty map: take the style of the map's own key.
             let (Some(Seg::Key(k)), Some((_, parent))) = (path.last(), path.split_last()) else {

@@ -76,7 +76,28 @@ pub fn check_with_tampered_edits(
     rules: &[Rule],
     tamper: impl FnOnce(&mut Vec<Edit>),
 ) -> Result<Checked, CheckError> {
-    let mut root = parse::parse(source).map_err(|error| CheckError {
+    run(source, strategy, rules, parse::parse_template, tamper)
+}
+
+/// [`check_rules`] on a tree of every node instead of the tree of what the rules read:
+/// how the tests show that leaving the rest out changes nothing. Not for other uses.
+#[doc(hidden)]
+pub fn check_on_full_tree(
+    source: &str,
+    strategy: Strategy,
+    rules: &[Rule],
+) -> Result<Checked, CheckError> {
+    run(source, strategy, rules, parse::parse, |_| {})
+}
+
+fn run(
+    source: &str,
+    strategy: Strategy,
+    rules: &[Rule],
+    read_tree: fn(&str) -> Result<parse::Node, parse::ParseError>,
+    tamper: impl FnOnce(&mut Vec<Edit>),
+) -> Result<Checked, CheckError> {
+    let mut root = read_tree(source).map_err(|error| CheckError {
         offset: Some(error.offset),
         message: error.message,
         related: error.related,
@@ -112,15 +133,15 @@ pub fn check_with_tampered_edits(
     let fixed = if edits.is_empty() {
         None
     } else {
-        // The original tree becomes the expected one in place and is dropped once
-        // fingerprinted, so verification never holds two trees.
+        // The original tree takes the changes in place and is dropped once checked, so
+        // the tree and the fixed text are never held together.
         plan::apply_to_tree(&mut root, &changes)
             .ok_or_else(|| unverified("the planned changes do not apply to the template".into()))?;
+        verify::settles(&root, strategy, rules, plan.refusals.len()).map_err(unverified)?;
         let expected = root.fingerprint();
         drop(root);
         let fixed = edits::apply(source, &edits);
-        verify::verify(expected, &fixed, strategy, rules, plan.refusals.len())
-            .map_err(unverified)?;
+        verify::reparses_to(expected, &fixed).map_err(unverified)?;
         Some(fixed)
     };
     Ok(Checked {

@@ -295,5 +295,6 @@ fn describe(node: &Node) -> &'static str {
         Kind::Seq(_) => "a list",
         Kind::Map(_) => "a mapping",
         Kind::Alias(_) => "an alias",
+        Kind::Skipped(_) => "a value",
     }
 }

@@ -1,26 +1,19 @@
 //! The checks every fixed text passes before samfix writes or shows it.
 
 use crate::analyze::Rule;
+use crate::parse::Node;
 use crate::plan::Strategy;
 
-/// Re-reads `fixed` and checks it is what the changes meant: it parses, its value has the
-/// fingerprint of the original value with the changes applied (`expected`, see
-/// [`crate::parse::Node::fingerprint`]), the fixed keys no longer reach a preflight, and a
-/// second run would change nothing. Only one tree is alive at a time: the original's is
-/// gone once its fingerprint is taken.
-pub fn verify(
-    expected: u128,
-    fixed: &str,
+/// Checks the value the changes mean to produce: the original tree with the changes
+/// applied. Read as a template, it must leave nothing to fix (a second run would change
+/// nothing) and no fixed key may still reach a preflight.
+pub fn settles(
+    planned: &Node,
     strategy: Strategy,
     rules: &[Rule],
     still_refused: usize,
 ) -> Result<(), String> {
-    let after = crate::parse::parse(fixed)
-        .map_err(|error| format!("the fixed text does not parse: {}", error.message))?;
-    if after.fingerprint() != expected {
-        return Err("the fixed template's values differ from the planned change".into());
-    }
-    let template = crate::model::Template::read(&after).map_err(|error| error.message)?;
+    let template = crate::model::Template::read(planned).map_err(|error| error.message)?;
     let analysis = crate::analyze::analyze(&template, rules);
     let again = crate::plan::plan(&template, &analysis, strategy);
     if again.changes().next().is_some() {
@@ -28,6 +21,19 @@ pub fn verify(
     }
     if again.refusals.len() > still_refused {
         return Err("the fix left a setting on a preflight".into());
+    }
+    Ok(())
+}
+
+/// Re-reads `fixed` in full and checks that it parses to the planned value: its
+/// fingerprint is `expected`, the planned tree's (see [`Node::fingerprint`]). With
+/// [`settles`], this checks the fixed text itself: the two have the same value, and the
+/// rules read values.
+pub fn reparses_to(expected: u128, fixed: &str) -> Result<(), String> {
+    let actual = crate::parse::fingerprint_text(fixed)
+        .map_err(|error| format!("the fixed text does not parse: {}", error.message))?;
+    if actual != expected {
+        return Err("the fixed template's values differ from the planned change".into());
     }
     Ok(())
 }

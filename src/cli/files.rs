@@ -14,7 +14,13 @@ pub enum Contents {
 /// Reads at most `limit` bytes, so a huge file, a device or an endless pipe never fills
 /// memory.
 pub fn read_limited(reader: impl Read, limit: u64) -> std::io::Result<Contents> {
-    let mut bytes = Vec::new();
+    read_limited_sized(reader, limit, 0)
+}
+
+/// [`read_limited`], into a buffer sized for the `expected` length up front: grown by
+/// doubling, a buffer for a 10 MB file would take 16 MB.
+fn read_limited_sized(reader: impl Read, limit: u64, expected: u64) -> std::io::Result<Contents> {
+    let mut bytes = Vec::with_capacity(expected.min(limit) as usize);
     reader
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)?;
@@ -31,7 +37,7 @@ pub fn read_file(path: &Path, limit: u64) -> std::io::Result<Contents> {
     if metadata.is_file() && metadata.len() > limit {
         return Ok(Contents::TooLarge(Some(metadata.len())));
     }
-    read_limited(file, limit)
+    read_limited_sized(file, limit, metadata.len())
 }
 
 /// Writes beside the file, then renames over it, so a reader sees the old or the new

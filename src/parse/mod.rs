@@ -11,9 +11,8 @@ use std::rc::Rc;
 
 use compact_str::CompactString;
 use indexmap::IndexMap;
-use xxhash_rust::xxh3::xxh3_128;
 
-pub use yaml::parse;
+pub use yaml::{fingerprint_text, parse, parse_template};
 
 /// A byte range into the source text.
 pub type Span = Range<usize>;
@@ -26,7 +25,8 @@ pub struct Node {
     pub span: Span,
     /// The tag as written, e.g. `!Ref` or `!!str`.
     pub tag: Option<Box<str>>,
-    pub anchor: Option<Box<str>>,
+    /// Whether it carries an anchor (`&name`): what aliases share must not be edited.
+    pub anchored: bool,
     pub kind: Kind,
 }
 
@@ -35,9 +35,67 @@ pub enum Kind {
     Scalar(Scalar),
     /// Boxed: maps are fewer than scalars, and every node is as large as its largest kind.
     Map(Box<Map>),
-    Seq(Seq),
+    /// Boxed, like maps: sequences are rare in the parts of a template the rules read.
+    Seq(Box<Seq>),
     /// `*name`: the anchored node it stands for.
     Alias(Rc<Node>),
+    /// A value no rule reads, left out of the tree (see [`parse_template`]).
+    Skipped(Skipped),
+}
+
+/// What the tree keeps of a value it leaves out: enough to fingerprint the whole template
+/// and to know how it spells its booleans.
+#[derive(Debug, Clone, Copy)]
+pub struct Skipped {
+    /// The value's [`Node::fingerprint`], in two halves: a `u128` field would make every
+    /// node 16-byte aligned, and larger.
+    fingerprint: [u64; 2],
+    pub first_bool: Option<BoolSpelling>,
+}
+
+impl Skipped {
+    fn new(fingerprint: u128, first_bool: Option<BoolSpelling>) -> Self {
+        Skipped {
+            fingerprint: [fingerprint as u64, (fingerprint >> 64) as u64],
+            first_bool,
+        }
+    }
+
+    pub fn fingerprint(&self) -> u128 {
+        u128::from(self.fingerprint[0]) | (u128::from(self.fingerprint[1]) << 64)
+    }
+}
+
+/// How a boolean is written: `true`, `True` or `TRUE` (and their `false`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoolSpelling {
+    Lower,
+    Title,
+    Upper,
+}
+
+impl BoolSpelling {
+    /// The spelling of an untagged plain scalar, if it is one of the six boolean words
+    /// (`yes` and friends don't say how to write `true`).
+    fn of_word(text: &str) -> Option<Self> {
+        match text {
+            "true" | "false" => Some(BoolSpelling::Lower),
+            "True" | "False" => Some(BoolSpelling::Title),
+            "TRUE" | "FALSE" => Some(BoolSpelling::Upper),
+            _ => None,
+        }
+    }
+
+    pub fn word(self, value: bool) -> &'static str {
+        match (self, value) {
+            (BoolSpelling::Lower, true) => "true",
+            (BoolSpelling::Lower, false) => "false",
+            (BoolSpelling::Title, true) => "True",
+            (BoolSpelling::Title, false) => "False",
+            (BoolSpelling::Upper, true) => "TRUE",
+            (BoolSpelling::Upper, false) => "FALSE",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,11 +118,210 @@ pub struct Scalar {
 pub struct Map {
     pub flow: bool,
     pub entries: Entries,
+    /// Entries no rule reads and no edit needs, left out of `entries`
+    /// (see [`parse_template`]).
+    pub left_out: Option<Box<LeftOut>>,
 }
 
-/// A map's entries in the order written. foldhash: SipHash, the default, is a large share
-/// of the parse; foldhash's per-map random seeds still keep crafted keys from colliding.
-pub type Entries = IndexMap<CompactString, Entry, foldhash::fast::RandomState>;
+/// What a map keeps of the entries it leaves out, so that its fingerprint and boolean
+/// spelling are the whole map's.
+#[derive(Debug, Clone, Default)]
+pub struct LeftOut {
+    pub len: usize,
+    /// The sum of their entry fingerprints (see `fingerprint::entry`).
+    pub sum: u128,
+    /// The first boolean spelling among them, with the number of kept entries before it.
+    pub first_bool: Option<(usize, BoolSpelling)>,
+}
+
+/// A map's entries in the order written. Most maps have a few entries, which a scan finds
+/// faster than a hash and stores in less; a large map (`Resources`, say) is an IndexMap.
+#[derive(Debug, Clone)]
+pub struct Entries(Repr);
+
+#[derive(Debug, Clone)]
+enum Repr {
+    Few(Vec<(CompactString, Entry)>),
+    /// foldhash: SipHash, the default, costs more than the lookups it serves; its
+    /// per-map random seeds still keep crafted keys from colliding.
+    /// Boxed: few maps are large, and every map would otherwise be as large as this.
+    Many(Box<IndexMap<CompactString, Entry, foldhash::fast::RandomState>>),
+}
+
+/// Maps with more entries than this are hashed.
+const SCANNED_UP_TO: usize = 16;
+
+impl Default for Entries {
+    fn default() -> Self {
+        Entries(Repr::Few(Vec::new()))
+    }
+}
+
+impl Entries {
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Repr::Few(list) => list.len(),
+            Repr::Many(map) => map.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn iter(&self) -> Iter<'_> {
+        match &self.0 {
+            Repr::Few(list) => Iter::Few(list.iter()),
+            Repr::Many(map) => Iter::Many(map.iter()),
+        }
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &CompactString> {
+        self.iter().map(|(key, _)| key)
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Entry> {
+        self.iter().map(|(_, entry)| entry)
+    }
+
+    pub fn get_index_of(&self, key: &str) -> Option<usize> {
+        match &self.0 {
+            Repr::Few(list) => list.iter().position(|(k, _)| k == key),
+            Repr::Many(map) => map.get_index_of(key),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        match &self.0 {
+            Repr::Few(list) => list.iter().find(|(k, _)| k == key).map(|(_, entry)| entry),
+            Repr::Many(map) => map.get(key),
+        }
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Entry> {
+        match &mut self.0 {
+            Repr::Few(list) => list
+                .iter_mut()
+                .find(|(k, _)| k == key)
+                .map(|(_, entry)| entry),
+            Repr::Many(map) => map.get_mut(key),
+        }
+    }
+
+    pub fn get_index(&self, index: usize) -> Option<(&CompactString, &Entry)> {
+        match &self.0 {
+            Repr::Few(list) => list.get(index).map(|(key, entry)| (key, entry)),
+            Repr::Many(map) => map.get_index(index),
+        }
+    }
+
+    pub fn first(&self) -> Option<(&CompactString, &Entry)> {
+        self.get_index(0)
+    }
+
+    pub fn last(&self) -> Option<(&CompactString, &Entry)> {
+        self.len().checked_sub(1).and_then(|i| self.get_index(i))
+    }
+
+    /// Sets `key` to `entry`: in place when the key exists, as the last entry otherwise.
+    pub fn insert(&mut self, key: CompactString, entry: Entry) {
+        match &mut self.0 {
+            Repr::Few(list) => match list.iter().position(|(k, _)| *k == key) {
+                Some(i) => list[i].1 = entry,
+                None if list.len() < SCANNED_UP_TO => {
+                    // Maps are sized to their entries; growing by doubling would leave
+                    // most of a block map's buffer unused for one more entry.
+                    list.reserve_exact(1);
+                    list.push((key, entry));
+                }
+                None => {
+                    let mut map: IndexMap<_, _, _> = std::mem::take(list).into_iter().collect();
+                    map.insert(key, entry);
+                    self.0 = Repr::Many(Box::new(map));
+                }
+            },
+            Repr::Many(map) => {
+                map.insert(key, entry);
+            }
+        }
+    }
+
+    /// Removes `key`, keeping the order of the others.
+    pub fn shift_remove(&mut self, key: &str) -> Option<Entry> {
+        match &mut self.0 {
+            Repr::Few(list) => {
+                let i = list.iter().position(|(k, _)| k == key)?;
+                Some(list.remove(i).1)
+            }
+            Repr::Many(map) => map.shift_remove(key),
+        }
+    }
+
+    /// Entries whose keys are known to be distinct, in the order written.
+    fn from_distinct(mut list: Vec<(CompactString, Entry)>) -> Self {
+        if list.len() > SCANNED_UP_TO {
+            return Entries(Repr::Many(Box::new(list.into_iter().collect())));
+        }
+        // Spare capacity would stay for the life of the tree, and most maps are a few
+        // entries in a buffer grown for more.
+        list.shrink_to_fit();
+        Entries(Repr::Few(list))
+    }
+}
+
+/// The entries of a map in the order written.
+pub enum Iter<'a> {
+    Few(std::slice::Iter<'a, (CompactString, Entry)>),
+    Many(indexmap::map::Iter<'a, CompactString, Entry>),
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a CompactString, &'a Entry);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Iter::Few(list) => list.next().map(|(key, entry)| (key, entry)),
+            Iter::Many(map) => map.next(),
+        }
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        match self {
+            Iter::Few(list) => list.next_back().map(|(key, entry)| (key, entry)),
+            Iter::Many(map) => map.next_back(),
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Entries {
+    type Output = Entry;
+
+    fn index(&self, index: usize) -> &Entry {
+        self.get_index(index).expect("an entry at the index").1
+    }
+}
+
+impl FromIterator<(CompactString, Entry)> for Entries {
+    /// Later entries replace earlier ones with the same key, as in a YAML loader.
+    fn from_iter<I: IntoIterator<Item = (CompactString, Entry)>>(items: I) -> Self {
+        let mut entries = Entries::default();
+        for (key, entry) in items {
+            entries.insert(key, entry);
+        }
+        entries
+    }
+}
+
+impl<'a> IntoIterator for &'a Entries {
+    type Item = (&'a CompactString, &'a Entry);
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -242,6 +499,8 @@ impl Node {
             Kind::Map(map) => !map.entries.is_empty(),
             Kind::Seq(seq) => !seq.items.is_empty(),
             Kind::Alias(_) => unreachable!("resolved() follows aliases"),
+            // Only values no rule reads are skipped; a rule that asked anyway sees a value.
+            Kind::Skipped(_) => true,
         }
     }
 
@@ -290,44 +549,106 @@ impl Node {
     /// about 2^-128. Styles, spans and anchors do not count, aliases
     /// stand for their anchor's value, plain scalars count by their YAML 1.1 type, and a
     /// map's entries count in any order. Each anchored value is fingerprinted once, so an
-    /// alias bomb costs no more than its text.
+    /// alias bomb costs no more than its text. [`fingerprint_text`] computes the same
+    /// value from text, without a tree.
     pub fn fingerprint(&self) -> u128 {
-        fingerprint(self, &mut HashMap::new())
+        self.fingerprint_with(&mut HashMap::new(), &mut Vec::new())
+    }
+
+    /// `anchors` remembers the fingerprint of every anchored node an alias has led to;
+    /// `scratch` is where the bytes to hash are laid out (see [`fingerprint`]).
+    fn fingerprint_with(
+        &self,
+        anchors: &mut HashMap<*const Node, u128>,
+        scratch: &mut Vec<u8>,
+    ) -> u128 {
+        match &self.kind {
+            Kind::Alias(target) => {
+                let key = Rc::as_ptr(target);
+                if let Some(&known) = anchors.get(&key) {
+                    return known;
+                }
+                let value = target.fingerprint_with(anchors, scratch);
+                anchors.insert(key, value);
+                value
+            }
+            Kind::Skipped(skipped) => skipped.fingerprint(),
+            Kind::Scalar(scalar) => {
+                fingerprint::scalar(scratch, self.tag.as_deref(), &scalar.value, scalar.style)
+            }
+            Kind::Seq(seq) => {
+                let start = fingerprint::open(scratch, self.tag.as_deref(), b'[');
+                for item in &seq.items {
+                    let item = item.fingerprint_with(anchors, scratch);
+                    fingerprint::seq_item(scratch, item);
+                }
+                fingerprint::close_seq(scratch, start, seq.items.len())
+            }
+            Kind::Map(map) => {
+                let start = fingerprint::open(scratch, self.tag.as_deref(), b'{');
+                let (mut len, mut sum) = map
+                    .left_out
+                    .as_ref()
+                    .map_or((0, 0), |left_out| (left_out.len, left_out.sum));
+                for (key, entry) in &map.entries {
+                    let value = entry.value.fingerprint_with(anchors, scratch);
+                    sum = sum.wrapping_add(fingerprint::entry(scratch, key, value));
+                }
+                len += map.entries.len();
+                fingerprint::close_map(scratch, start, len, sum)
+            }
+        }
+    }
+
+    /// How the first boolean value written in the node is spelled, in document order;
+    /// keys, tagged scalars, quoted scalars and aliases don't count.
+    pub fn first_bool_spelling(&self) -> Option<BoolSpelling> {
+        match &self.kind {
+            Kind::Scalar(scalar) if self.tag.is_none() && scalar.style == ScalarStyle::Plain => {
+                BoolSpelling::of_word(&scalar.value)
+            }
+            Kind::Map(map) => {
+                let left_out = map
+                    .left_out
+                    .as_ref()
+                    .and_then(|left_out| left_out.first_bool);
+                map.entries
+                    .values()
+                    .enumerate()
+                    .find_map(|(kept_before, entry)| match left_out {
+                        Some((at, spelling)) if at <= kept_before => Some(spelling),
+                        _ => entry.value.first_bool_spelling(),
+                    })
+                    .or(left_out.map(|(_, spelling)| spelling))
+            }
+            Kind::Seq(seq) => seq.items.iter().find_map(Node::first_bool_spelling),
+            Kind::Skipped(skipped) => skipped.first_bool,
+            Kind::Scalar(_) | Kind::Alias(_) => None,
+        }
     }
 }
 
-/// `anchors` remembers the fingerprint of every anchored node an alias has led to.
-fn fingerprint(node: &Node, anchors: &mut HashMap<*const Node, u128>) -> u128 {
-    fingerprint_into(node, anchors, &mut Vec::new())
-}
+/// The bytes a fingerprint hashes, shared by the tree ([`Node::fingerprint`]) and the
+/// stream ([`fingerprint_text`]) so both give the same value. A node's bytes are laid out
+/// in one scratch buffer above its parent's, hashed in one go and taken off again: a
+/// streaming hasher per node, with its large state, cost more than the hashing.
+mod fingerprint {
+    use super::{resolve_plain, Resolved, ScalarStyle};
+    use xxhash_rust::xxh3::xxh3_128;
 
-/// The bytes that stand for a node are laid out in `scratch` above what is there, hashed
-/// in one go and taken off again: a streaming hasher per node, with its large state, cost
-/// more than the hashing.
-fn fingerprint_into(
-    node: &Node,
-    anchors: &mut HashMap<*const Node, u128>,
-    scratch: &mut Vec<u8>,
-) -> u128 {
-    if let Kind::Alias(target) = &node.kind {
-        let key = Rc::as_ptr(target);
-        if let Some(&known) = anchors.get(&key) {
-            return known;
-        }
-        let value = fingerprint_into(target, anchors, scratch);
-        anchors.insert(key, value);
-        return value;
-    }
-    let start = scratch.len();
-    match &node.tag {
-        Some(tag) => {
-            scratch.push(1);
-            push_text(scratch, tag);
-        }
-        None => scratch.push(0),
-    }
-    match &node.kind {
-        Kind::Scalar(scalar) => match scalar.resolve() {
+    pub fn scalar(
+        scratch: &mut Vec<u8>,
+        tag: Option<&str>,
+        value: &str,
+        style: ScalarStyle,
+    ) -> u128 {
+        let start = push_tag(scratch, tag);
+        let resolved = if style == ScalarStyle::Plain {
+            resolve_plain(value)
+        } else {
+            Resolved::Str(value)
+        };
+        match resolved {
             Resolved::Null => scratch.push(b'n'),
             Resolved::Bool(value) => scratch.extend([b'b', u8::from(value)]),
             Resolved::Int(value) => {
@@ -342,42 +663,65 @@ fn fingerprint_into(
                 scratch.push(b's');
                 push_text(scratch, text);
             }
-        },
-        Kind::Seq(seq) => {
-            scratch.push(b'[');
-            scratch.extend((seq.items.len() as u64).to_le_bytes());
-            for item in &seq.items {
-                let item = fingerprint_into(item, anchors, scratch);
-                scratch.extend(item.to_le_bytes());
-            }
         }
-        Kind::Map(map) => {
-            // A sum of strong per-entry hashes: the same entries in any order add up the same.
-            let mut sum = 0u128;
-            for (key, entry) in &map.entries {
-                let value = fingerprint_into(&entry.value, anchors, scratch);
-                let pair = scratch.len();
-                push_text(scratch, key);
-                scratch.extend(value.to_le_bytes());
-                sum = sum.wrapping_add(xxh3_128(&scratch[pair..]));
-                scratch.truncate(pair);
-            }
-            scratch.push(b'{');
-            scratch.extend((map.entries.len() as u64).to_le_bytes());
-            scratch.extend(sum.to_le_bytes());
-        }
-        Kind::Alias(_) => unreachable!("aliases are followed above"),
+        hash_from(scratch, start)
     }
-    let hash = xxh3_128(&scratch[start..]);
-    scratch.truncate(start);
-    hash
-}
 
-/// Text with its length first, so that no two sequences of texts hash alike by running
-/// into each other.
-fn push_text(scratch: &mut Vec<u8>, text: &str) {
-    scratch.extend((text.len() as u64).to_le_bytes());
-    scratch.extend_from_slice(text.as_bytes());
+    /// Starts a collection (`kind` is `[` or `{`); returns where its bytes start.
+    pub fn open(scratch: &mut Vec<u8>, tag: Option<&str>, kind: u8) -> usize {
+        let start = push_tag(scratch, tag);
+        scratch.push(kind);
+        start
+    }
+
+    pub fn seq_item(scratch: &mut Vec<u8>, item: u128) {
+        scratch.extend(item.to_le_bytes());
+    }
+
+    pub fn close_seq(scratch: &mut Vec<u8>, start: usize, len: usize) -> u128 {
+        scratch.extend((len as u64).to_le_bytes());
+        hash_from(scratch, start)
+    }
+
+    /// One entry's share of its map's fingerprint. The map adds the shares up, so the same
+    /// entries in any order give the same sum.
+    pub fn entry(scratch: &mut Vec<u8>, key: &str, value: u128) -> u128 {
+        let start = scratch.len();
+        push_text(scratch, key);
+        scratch.extend(value.to_le_bytes());
+        hash_from(scratch, start)
+    }
+
+    pub fn close_map(scratch: &mut Vec<u8>, start: usize, len: usize, sum: u128) -> u128 {
+        scratch.extend((len as u64).to_le_bytes());
+        scratch.extend(sum.to_le_bytes());
+        hash_from(scratch, start)
+    }
+
+    fn push_tag(scratch: &mut Vec<u8>, tag: Option<&str>) -> usize {
+        let start = scratch.len();
+        match tag {
+            Some(tag) => {
+                scratch.push(1);
+                push_text(scratch, tag);
+            }
+            None => scratch.push(0),
+        }
+        start
+    }
+
+    fn hash_from(scratch: &mut Vec<u8>, start: usize) -> u128 {
+        let hash = xxh3_128(&scratch[start..]);
+        scratch.truncate(start);
+        hash
+    }
+
+    /// Text with its length first, so that no two sequences of texts hash alike by running
+    /// into each other.
+    fn push_text(scratch: &mut Vec<u8>, text: &str) {
+        scratch.extend((text.len() as u64).to_le_bytes());
+        scratch.extend_from_slice(text.as_bytes());
+    }
 }
 
 /// One step on the way from the document root to a node.
@@ -420,7 +764,7 @@ impl Node {
     pub fn shared_on_path(&self, path: &[Seg]) -> Option<&Node> {
         let mut node = self;
         for seg in path {
-            if node.anchor.is_some() || matches!(node.kind, Kind::Alias(_)) {
+            if node.anchored || matches!(node.kind, Kind::Alias(_)) {
                 return Some(node);
             }
             node = match (seg, &node.kind) {
@@ -429,14 +773,14 @@ impl Node {
                 _ => return None,
             };
         }
-        (node.anchor.is_some() || matches!(node.kind, Kind::Alias(_))).then_some(node)
+        (node.anchored || matches!(node.kind, Kind::Alias(_))).then_some(node)
     }
 
     pub fn plain(value: &str) -> Node {
         Node {
             span: 0..0,
             tag: None,
-            anchor: None,
+            anchored: false,
             kind: Kind::Scalar(Scalar {
                 value: value.into(),
                 style: ScalarStyle::Plain,
@@ -459,10 +803,11 @@ impl Node {
         Node {
             span: 0..0,
             tag: None,
-            anchor: None,
+            anchored: false,
             kind: Kind::Map(Box::new(Map {
                 flow: false,
                 entries,
+                left_out: None,
             })),
         }
     }

@@ -6,7 +6,11 @@ use std::rc::Rc;
 use compact_str::CompactString;
 use granit_parser::{Event, Parser, ScalarStyle as GranitStyle, StructureStyle};
 
-use super::{Entries, Entry, Kind, Map, Node, ParseError, Scalar, ScalarStyle, Seq, Span};
+use super::fingerprint;
+use super::{
+    BoolSpelling, Entries, Entry, Kind, LeftOut, Map, Node, ParseError, Scalar, ScalarStyle, Seq,
+    Skipped, Span,
+};
 
 /// How deeply collections may nest, as written and once aliases are expanded.
 /// CloudFormation templates stay far below this; the limit keeps hostile input (and the
@@ -21,6 +25,80 @@ const ANCHOR_COPY_SLACK: usize = 1 << 20;
 /// YAML's limit on a key written without `? `; the parser reports a longer one as a key
 /// without its colon, which names neither the length nor the way out.
 const IMPLICIT_KEY_LIMIT: usize = 1024;
+
+/// The keys of a resource's `Properties` whose values the rules read (SAM-FACTS.md): an
+/// API's `Auth`, `Cors`, body and `IgnoreGlobals`, a function's `Events`, and merge keys,
+/// which may bring any of them.
+const READ_PROPERTIES: [&str; 7] = [
+    "Auth",
+    "Cors",
+    "DefinitionBody",
+    "DefinitionUri",
+    "Events",
+    "IgnoreGlobals",
+    "<<",
+];
+
+/// Which values under a collection the tree keeps. A template's bulk (function code
+/// settings, policies, parameters, outputs) is never read by a rule, and leaving it out of
+/// the tree is most of what makes a large template fast to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Everything below.
+    All,
+    /// The template's sections: `Transform`, `Globals` and `Resources`.
+    Root,
+    /// Logical ids to resources.
+    Resources,
+    /// `Fn::ForEach::Name: [Identifier, Collection, {resources}]`.
+    ForEach,
+    /// A resource: its `Type` and `Properties`.
+    Resource,
+    /// A resource's `Properties`: the keys in [`READ_PROPERTIES`].
+    Properties,
+    /// The `Properties` of a resource whose `Type` came first and is not an API: only
+    /// `Events` (and merge keys) are read, and no edit touches the map, so its other
+    /// entries are left out of it entirely.
+    EventsOnly,
+    /// Nothing: only the fingerprint and the boolean spelling are kept.
+    Skip,
+}
+
+impl Scope {
+    /// The scope of the value under `key` in a map of this scope.
+    fn under_key(self, key: &str) -> Scope {
+        match self {
+            Scope::All | Scope::Skip => self,
+            _ if key == "<<" => Scope::All,
+            Scope::Root => match key {
+                "Transform" | "Globals" => Scope::All,
+                "Resources" => Scope::Resources,
+                _ => Scope::Skip,
+            },
+            Scope::Resources if key.starts_with("Fn::ForEach::") => Scope::ForEach,
+            Scope::Resources => Scope::Resource,
+            Scope::Resource => match key {
+                "Type" => Scope::All,
+                "Properties" => Scope::Properties,
+                _ => Scope::Skip,
+            },
+            Scope::Properties if READ_PROPERTIES.contains(&key) => Scope::All,
+            Scope::EventsOnly if key == "Events" => Scope::All,
+            Scope::Properties | Scope::EventsOnly | Scope::ForEach => Scope::Skip,
+        }
+    }
+
+    /// The scope of item `index` in a sequence of this scope.
+    fn under_index(self, index: usize) -> Scope {
+        match self {
+            Scope::Skip => Scope::Skip,
+            Scope::ForEach if index == 2 => Scope::Resources,
+            Scope::ForEach => Scope::Skip,
+            // A section that is a list is an error the model reports from its kind alone.
+            _ => Scope::All,
+        }
+    }
+}
 
 fn on_a_long_line(source: &str, offset: usize) -> bool {
     let offset = offset.min(source.len());
@@ -42,8 +120,27 @@ fn too_deep(offset: usize) -> ParseError {
     )
 }
 
-/// Parses a single-document YAML (or JSON) template.
+/// Parses a single-document YAML (or JSON) template into a tree of every node.
 pub fn parse(source: &str) -> Result<Node, ParseError> {
+    build(source, Scope::All)
+}
+
+/// Parses a template into a tree of what the rules read: `Transform`, `Globals`, each
+/// resource's `Type` and the `Properties` listed in [`READ_PROPERTIES`], and every anchored
+/// node. Every other value is a [`Kind::Skipped`] that keeps its fingerprint, so the tree's
+/// [`Node::fingerprint`] is the whole template's. The text is checked exactly as by
+/// [`parse`]: the same errors, at the same places.
+pub fn parse_template(source: &str) -> Result<Node, ParseError> {
+    build(source, Scope::Root)
+}
+
+/// The [`Node::fingerprint`] of the template `source` parses to, read without building a
+/// tree (anchored nodes aside, which aliases need). Fails as [`parse`] does.
+pub fn fingerprint_text(source: &str) -> Result<u128, ParseError> {
+    build(source, Scope::Skip).map(|root| root.fingerprint())
+}
+
+fn build(source: &str, root_scope: Scope) -> Result<Node, ParseError> {
     let options = granit_parser::options! {
         emit_anchor_events: true,
         emit_comments: false,
@@ -53,10 +150,13 @@ pub fn parse(source: &str) -> Result<Node, ParseError> {
     let mut parser = Parser::new_from_str_with_options(source, options);
     let mut builder = Builder {
         source,
+        root_scope,
         stack: Vec::new(),
         anchors: HashMap::new(),
         root: None,
         copied: 0,
+        scratch: Vec::new(),
+        anchor_fingerprints: HashMap::new(),
     };
     let mut documents = 0;
     while let Some(next) = parser.next_event() {
@@ -89,64 +189,16 @@ pub fn parse(source: &str) -> Result<Node, ParseError> {
                 }
             }
             Event::Scalar(value, style, anchor_id, tag) => {
-                let mut range = range;
-                if value.is_empty() && style == GranitStyle::Plain && range.is_empty() {
-                    range = builder.implicit_null_span(range.start);
-                }
-                if matches!(style, GranitStyle::Literal | GranitStyle::Folded) {
-                    range.end = trim_trailing_space(source, &range);
-                }
-                let node = Node {
-                    span: range,
-                    tag: tag.map(|t| t.original().into_boxed_str()),
-                    anchor: anchor_name(&mut parser, anchor_id),
-                    kind: Kind::Scalar(Scalar {
-                        value: CompactString::from(value),
-                        style: style.into(),
-                    }),
-                };
-                builder.complete(node, anchor_id, 0)?;
+                builder.scalar(range, value.as_ref(), style.into(), tag, anchor_id)?;
             }
             Event::MappingStart(style, anchor_id, tag) => {
-                let anchor = anchor_name(&mut parser, anchor_id);
-                let body = Body::Map {
-                    entries: Entries::default(),
-                    key: None,
-                };
-                builder.open(
-                    range.start,
-                    style,
-                    tag.map(|t| t.original().into_boxed_str()),
-                    anchor,
-                    anchor_id,
-                    body,
-                )?;
+                builder.open(range.start, style, tag, anchor_id, true)?;
             }
             Event::SequenceStart(style, anchor_id, tag) => {
-                let anchor = anchor_name(&mut parser, anchor_id);
-                let body = Body::Seq(Vec::new());
-                builder.open(
-                    range.start,
-                    style,
-                    tag.map(|t| t.original().into_boxed_str()),
-                    anchor,
-                    anchor_id,
-                    body,
-                )?;
+                builder.open(range.start, style, tag, anchor_id, false)?;
             }
             Event::MappingEnd | Event::SequenceEnd => builder.close(range)?,
-            Event::Alias(id) => {
-                let (target, depth) = builder.anchors.get(&id).cloned().ok_or_else(|| {
-                    ParseError::new(range.start, "alias to an anchor that is not defined")
-                })?;
-                let node = Node {
-                    span: range,
-                    tag: None,
-                    anchor: None,
-                    kind: Kind::Alias(target),
-                };
-                builder.complete(node, 0, depth)?;
-            }
+            Event::Alias(id) => builder.alias(range, id)?,
             Event::UnresolvedAlias(_) => {
                 return Err(ParseError::new(
                     range.start,
@@ -161,22 +213,10 @@ pub fn parse(source: &str) -> Result<Node, ParseError> {
         .ok_or_else(|| ParseError::new(0, "the file is empty"))
 }
 
-/// The anchor's name: with anchor events on, it follows its node's event directly.
-fn anchor_name<'s>(
-    parser: &mut Parser<'s, granit_parser::StrInput<'s>>,
-    anchor_id: usize,
-) -> Option<Box<str>> {
-    if anchor_id == 0 {
-        return None;
-    }
-    match parser.peek() {
-        Some(Ok((Event::Anchor(id, _), _))) if *id == anchor_id => {}
-        _ => return Some("".into()),
-    }
-    match parser.next_event() {
-        Some(Ok((Event::Anchor(_, name), _))) => Some(name.into()),
-        _ => Some("".into()),
-    }
+type Tag<'a> = Option<std::borrow::Cow<'a, granit_parser::Tag>>;
+
+fn tag_text(tag: Tag<'_>) -> Option<Box<str>> {
+    tag.map(|t| t.original().into_boxed_str())
 }
 
 /// Block scalars own the blank lines after them; the node ends at its last visible text.
@@ -187,57 +227,238 @@ fn trim_trailing_space(source: &str, range: &Span) -> usize {
 
 struct Builder<'s> {
     source: &'s str,
+    root_scope: Scope,
     stack: Vec<Frame>,
     /// Every anchored node, with its depth once aliases are expanded.
     anchors: HashMap<usize, (Rc<Node>, usize)>,
     root: Option<Node>,
     /// Bytes of source the anchored copies stand for (see [`ANCHOR_COPY_SLACK`]).
     copied: usize,
+    /// Where the fingerprints of skipped collections are laid out (see `fingerprint`).
+    scratch: Vec<u8>,
+    /// The fingerprint of every anchored node an alias in a skipped value led to.
+    anchor_fingerprints: HashMap<*const Node, u128>,
 }
 
 struct Frame {
     start: usize,
     flow: bool,
     tag: Option<Box<str>>,
-    anchor: Option<Box<str>>,
     anchor_id: usize,
     /// End of the last child, which is where a block collection ends.
     last_end: usize,
     /// The deepest child, counting what its aliases stand for.
     depth: usize,
+    /// Which of its values the tree keeps.
+    scope: Scope,
+    /// The keys so far, for finding a duplicate.
+    keys: KeySet,
+    /// A resource whose `Type` has been read, and is not `AWS::Serverless::Api`.
+    not_an_api: bool,
     body: Body,
 }
 
 enum Body {
     Map {
-        entries: Entries,
+        entries: Vec<(CompactString, Entry)>,
         key: Option<(CompactString, Span, ScalarStyle)>,
+        left_out: Option<Box<LeftOut>>,
     },
     Seq(Vec<Node>),
+    /// A collection in [`Scope::Skip`]: only its fingerprint is built, as its values come.
+    Skipped {
+        /// Where its bytes start in the builder's scratch.
+        scratch_start: usize,
+        map: bool,
+        key: Option<CompactString>,
+        len: usize,
+        /// The sum of the map's entry fingerprints.
+        sum: u128,
+        first_bool: Option<BoolSpelling>,
+    },
+}
+
+/// A node the builder has finished: in the tree, or a skipped value's fingerprint.
+enum Done {
+    Node(Node),
+    Skipped {
+        span: Span,
+        fingerprint: u128,
+        first_bool: Option<BoolSpelling>,
+    },
+}
+
+impl Done {
+    fn span(&self) -> &Span {
+        match self {
+            Done::Node(node) => &node.span,
+            Done::Skipped { span, .. } => span,
+        }
+    }
 }
 
 impl Builder<'_> {
+    /// The scope of the next value: under the pending key of the innermost map, or the next
+    /// item of the innermost sequence.
+    fn next_scope(&self) -> Scope {
+        let Some(frame) = self.stack.last() else {
+            return self.root_scope;
+        };
+        match &frame.body {
+            Body::Map {
+                key: Some((key, ..)),
+                ..
+            } => match frame.scope.under_key(key) {
+                Scope::Properties if frame.not_an_api => Scope::EventsOnly,
+                scope => scope,
+            },
+            // A key: only scalars are keys, and the error for another is the same anywhere.
+            Body::Map { key: None, .. } => frame.scope,
+            Body::Seq(items) => frame.scope.under_index(items.len()),
+            Body::Skipped { .. } => Scope::Skip,
+        }
+    }
+
+    fn scalar(
+        &mut self,
+        mut range: Span,
+        value: &str,
+        style: ScalarStyle,
+        tag: Tag<'_>,
+        anchor_id: usize,
+    ) -> Result<(), ParseError> {
+        if let Some(Frame {
+            body:
+                Body::Skipped {
+                    map,
+                    key,
+                    len,
+                    sum,
+                    first_bool,
+                    ..
+                },
+            keys,
+            ..
+        }) = self.stack.last_mut()
+        {
+            if anchor_id == 0 {
+                let tag = tag.as_ref().map(|t| t.original());
+                if *map && key.is_none() {
+                    keys.insert(value, range.start)?;
+                    *key = Some(CompactString::from(value));
+                    return Ok(());
+                } else {
+                    let hash = fingerprint::scalar(&mut self.scratch, tag.as_deref(), value, style);
+                    if first_bool.is_none() && tag.is_none() && style == ScalarStyle::Plain {
+                        *first_bool = BoolSpelling::of_word(value);
+                    }
+                    if *map {
+                        let key = key.take().expect("a value follows its key");
+                        *sum = sum.wrapping_add(fingerprint::entry(&mut self.scratch, &key, hash));
+                    } else {
+                        fingerprint::seq_item(&mut self.scratch, hash);
+                    }
+                    *len += 1;
+                    return Ok(());
+                }
+            }
+        }
+        if value.is_empty() && style == ScalarStyle::Plain && range.is_empty() {
+            range = self.implicit_null_span(range.start);
+        }
+        if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+            range.end = trim_trailing_space(self.source, &range);
+        }
+        let node = Node {
+            span: range,
+            tag: tag_text(tag),
+            anchored: anchor_id != 0,
+            kind: Kind::Scalar(Scalar {
+                value: CompactString::from(value),
+                style,
+            }),
+        };
+        self.complete(Done::Node(node), anchor_id, 0)
+    }
+
+    fn alias(&mut self, range: Span, id: usize) -> Result<(), ParseError> {
+        let (target, depth) = self.anchors.get(&id).cloned().ok_or_else(|| {
+            ParseError::new(range.start, "alias to an anchor that is not defined")
+        })?;
+        if matches!(self.next_scope(), Scope::Skip) {
+            let fingerprint = Node {
+                span: range.clone(),
+                tag: None,
+                anchored: false,
+                kind: Kind::Alias(target),
+            }
+            .fingerprint_with(&mut self.anchor_fingerprints, &mut self.scratch);
+            let done = Done::Skipped {
+                span: range,
+                fingerprint,
+                // An alias says nothing about how the file spells booleans.
+                first_bool: None,
+            };
+            return self.complete(done, 0, depth);
+        }
+        let node = Node {
+            span: range,
+            tag: None,
+            anchored: false,
+            kind: Kind::Alias(target),
+        };
+        self.complete(Done::Node(node), 0, depth)
+    }
+
     fn open(
         &mut self,
         start: usize,
         style: StructureStyle,
-        tag: Option<Box<str>>,
-        anchor: Option<Box<str>>,
+        tag: Tag<'_>,
         anchor_id: usize,
-        body: Body,
+        map: bool,
     ) -> Result<(), ParseError> {
         if self.stack.len() >= NESTING_LIMIT {
             return Err(too_deep(start));
         }
-        let flow = style == StructureStyle::Flow;
+        let mut scope = self.next_scope();
+        // Aliases may stand for an anchored node anywhere, so the tree keeps all of it.
+        if anchor_id != 0 {
+            scope = Scope::All;
+        }
+        let tag = tag_text(tag);
+        let body = if scope == Scope::Skip {
+            Body::Skipped {
+                scratch_start: fingerprint::open(
+                    &mut self.scratch,
+                    tag.as_deref(),
+                    if map { b'{' } else { b'[' },
+                ),
+                map,
+                key: None,
+                len: 0,
+                sum: 0,
+                first_bool: None,
+            }
+        } else if map {
+            Body::Map {
+                entries: Vec::new(),
+                key: None,
+                left_out: None,
+            }
+        } else {
+            Body::Seq(Vec::new())
+        };
         self.stack.push(Frame {
             start,
-            flow,
+            flow: style == StructureStyle::Flow,
             tag,
-            anchor,
             anchor_id,
             last_end: start,
             depth: 0,
+            scope,
+            keys: KeySet::default(),
+            not_an_api: false,
             body,
         });
         Ok(())
@@ -253,96 +474,197 @@ impl Builder<'_> {
         } else {
             frame.last_end
         };
-        // A collection's spare capacity would stay for the life of the tree, and most
-        // are a few entries in a buffer grown for more.
-        let kind = match frame.body {
-            Body::Map { mut entries, .. } => Kind::Map(Box::new(Map {
-                flow: frame.flow,
-                entries: {
-                    entries.shrink_to_fit();
-                    entries
-                },
-            })),
-            Body::Seq(mut items) => Kind::Seq(Seq {
-                flow: frame.flow,
-                items: {
-                    items.shrink_to_fit();
-                    items
-                },
-            }),
-        };
-        let node = Node {
-            span: frame.start..end,
-            tag: frame.tag,
-            anchor: frame.anchor,
-            kind,
-        };
+        let span = frame.start..end;
         let depth = frame.depth + 1;
         if depth > NESTING_LIMIT {
             return Err(ParseError::new(
-                node.span.start,
+                span.start,
                 format!(
                     "collections are nested more than {NESTING_LIMIT} deep once aliases are expanded"
                 ),
             ));
         }
-        self.complete(node, frame.anchor_id, depth)
+        let done = match frame.body {
+            Body::Skipped {
+                scratch_start,
+                map,
+                len,
+                sum,
+                first_bool,
+                ..
+            } => Done::Skipped {
+                span,
+                fingerprint: if map {
+                    fingerprint::close_map(&mut self.scratch, scratch_start, len, sum)
+                } else {
+                    fingerprint::close_seq(&mut self.scratch, scratch_start, len)
+                },
+                first_bool,
+            },
+            Body::Map {
+                entries, left_out, ..
+            } => Done::Node(Node {
+                span,
+                tag: frame.tag,
+                anchored: frame.anchor_id != 0,
+                kind: Kind::Map(Box::new(Map {
+                    flow: frame.flow,
+                    entries: Entries::from_distinct(entries),
+                    left_out,
+                })),
+            }),
+            Body::Seq(mut items) => Done::Node(Node {
+                span,
+                tag: frame.tag,
+                anchored: frame.anchor_id != 0,
+                kind: Kind::Seq(Box::new(Seq {
+                    flow: frame.flow,
+                    items: {
+                        items.shrink_to_fit();
+                        items
+                    },
+                })),
+            }),
+        };
+        self.complete(done, frame.anchor_id, depth)
     }
 
     /// Adds a finished node to its parent; `depth` is how deeply it nests once its aliases
     /// are expanded (0 for a scalar).
-    fn complete(&mut self, node: Node, anchor_id: usize, depth: usize) -> Result<(), ParseError> {
-        if anchor_id != 0 {
-            self.copied = self.copied.saturating_add(node.span.len());
-            let limit = self.source.len().saturating_add(ANCHOR_COPY_SLACK);
-            if self.copied > limit {
-                return Err(ParseError::new(
-                    node.span.start,
-                    format!(
-                        "anchors nested inside anchored collections would copy more than \
-                         {limit} bytes"
-                    ),
-                ));
+    fn complete(&mut self, done: Done, anchor_id: usize, depth: usize) -> Result<(), ParseError> {
+        if let Done::Node(node) = &done {
+            if anchor_id != 0 {
+                self.copied = self.copied.saturating_add(node.span.len());
+                let limit = self.source.len().saturating_add(ANCHOR_COPY_SLACK);
+                if self.copied > limit {
+                    return Err(ParseError::new(
+                        node.span.start,
+                        format!(
+                            "anchors nested inside anchored collections would copy more than \
+                             {limit} bytes"
+                        ),
+                    ));
+                }
+                self.anchors
+                    .insert(anchor_id, (Rc::new(node.clone()), depth));
             }
-            self.anchors
-                .insert(anchor_id, (Rc::new(node.clone()), depth));
         }
         let Some(frame) = self.stack.last_mut() else {
-            self.root = Some(node);
+            self.root = Some(match done {
+                Done::Node(node) => node,
+                Done::Skipped {
+                    span,
+                    fingerprint,
+                    first_bool,
+                } => skipped_node(span, fingerprint, first_bool),
+            });
             return Ok(());
         };
-        frame.last_end = frame.last_end.max(node.span.end);
+        frame.last_end = frame.last_end.max(done.span().end);
         frame.depth = frame.depth.max(depth);
         match &mut frame.body {
-            Body::Seq(items) => items.push(node),
-            Body::Map { entries, key } => match key.take() {
+            Body::Skipped {
+                map,
+                key,
+                len,
+                sum,
+                first_bool,
+                ..
+            } => {
+                let (fingerprint, bool_spelling) = match done {
+                    Done::Skipped {
+                        span,
+                        fingerprint,
+                        first_bool,
+                    } => {
+                        if *map && key.is_none() {
+                            return Err(not_a_key(span.start));
+                        }
+                        (fingerprint, first_bool)
+                    }
+                    // An anchored node, or a scalar key the fast path above left to the
+                    // checks below.
+                    Done::Node(node) => {
+                        if *map && key.is_none() {
+                            let (text, span, _) = key_of(node)?;
+                            frame.keys.insert(&text, span.start)?;
+                            *key = Some(text);
+                            return Ok(());
+                        }
+                        let first = node.first_bool_spelling();
+                        let fingerprint =
+                            node.fingerprint_with(&mut self.anchor_fingerprints, &mut self.scratch);
+                        (fingerprint, first)
+                    }
+                };
+                if first_bool.is_none() {
+                    *first_bool = bool_spelling;
+                }
+                if *map {
+                    let key = key.take().expect("a value follows its key");
+                    *sum =
+                        sum.wrapping_add(fingerprint::entry(&mut self.scratch, &key, fingerprint));
+                } else {
+                    fingerprint::seq_item(&mut self.scratch, fingerprint);
+                }
+                *len += 1;
+            }
+            Body::Seq(items) => items.push(done.into_node()),
+            Body::Map {
+                entries,
+                key,
+                left_out,
+            } => match key.take() {
                 None => {
-                    let Kind::Scalar(scalar) = node.kind else {
-                        return Err(ParseError::new(
-                            node.span.start,
-                            "a mapping key must be a plain or quoted string",
-                        ));
+                    let node = match done {
+                        Done::Node(node) => node,
+                        Done::Skipped { span, .. } => return Err(not_a_key(span.start)),
                     };
-                    *key = Some((scalar.value, node.span, scalar.style));
+                    let (text, span, style) = key_of(node)?;
+                    frame.keys.insert(&text, span.start)?;
+                    *key = Some((text, span, style));
+                }
+                Some((name, _, _))
+                    if frame.scope == Scope::EventsOnly && name != "Events" && name != "<<" =>
+                {
+                    let (fingerprint, first_bool) = match done {
+                        Done::Skipped {
+                            fingerprint,
+                            first_bool,
+                            ..
+                        } => (fingerprint, first_bool),
+                        Done::Node(node) => (
+                            node.fingerprint_with(&mut self.anchor_fingerprints, &mut self.scratch),
+                            node.first_bool_spelling(),
+                        ),
+                    };
+                    let left_out = left_out.get_or_insert_with(Default::default);
+                    left_out.len += 1;
+                    left_out.sum = left_out.sum.wrapping_add(fingerprint::entry(
+                        &mut self.scratch,
+                        &name,
+                        fingerprint,
+                    ));
+                    if left_out.first_bool.is_none() {
+                        left_out.first_bool = first_bool.map(|spelling| (entries.len(), spelling));
+                    }
                 }
                 Some((name, key_span, key_style)) => {
-                    // One hash lookup both finds a duplicate and inserts.
-                    match entries.entry(name) {
-                        indexmap::map::Entry::Occupied(first) => {
-                            return Err(ParseError::new(
-                                key_span.start,
-                                format!("duplicate key `{}`", first.key()),
-                            )
-                            .with_related(first.get().key_span.start));
-                        }
-                        indexmap::map::Entry::Vacant(slot) => {
-                            slot.insert(Entry {
-                                key_span,
-                                key_style,
-                                value: node,
-                            });
+                    if frame.scope == Scope::Resource && name == "Type" {
+                        if let Done::Node(node) = &done {
+                            frame.not_an_api = node
+                                .as_str()
+                                .is_some_and(|kind| kind != "AWS::Serverless::Api");
                         }
                     }
+                    entries.push((
+                        name,
+                        Entry {
+                            key_span,
+                            key_style,
+                            value: done.into_node(),
+                        },
+                    ));
                 }
             },
         }
@@ -369,6 +691,76 @@ impl Builder<'_> {
             .map(|i| key_span.end + i + 1)
             .unwrap_or(key_span.end);
         colon..colon
+    }
+}
+
+impl Done {
+    fn into_node(self) -> Node {
+        match self {
+            Done::Node(node) => node,
+            Done::Skipped {
+                span,
+                fingerprint,
+                first_bool,
+            } => skipped_node(span, fingerprint, first_bool),
+        }
+    }
+}
+
+fn skipped_node(span: Span, fingerprint: u128, first_bool: Option<BoolSpelling>) -> Node {
+    Node {
+        span,
+        tag: None,
+        anchored: false,
+        kind: Kind::Skipped(Skipped::new(fingerprint, first_bool)),
+    }
+}
+
+fn not_a_key(offset: usize) -> ParseError {
+    ParseError::new(offset, "a mapping key must be a plain or quoted string")
+}
+
+/// A key's text, span and style: keys are scalars.
+fn key_of(node: Node) -> Result<(CompactString, Span, ScalarStyle), ParseError> {
+    match node.kind {
+        Kind::Scalar(scalar) => Ok((scalar.value, node.span, scalar.style)),
+        _ => Err(not_a_key(node.span.start)),
+    }
+}
+
+/// The keys of a map being read, to refuse a duplicate where it is written. A scan finds
+/// one among a few keys faster than a hash; a map past [`KEYS_SCANNED`] keys gets a hash.
+#[derive(Default)]
+struct KeySet {
+    /// Each key with the offset where it is written.
+    few: Vec<(CompactString, usize)>,
+    many: Option<HashMap<CompactString, usize, foldhash::fast::RandomState>>,
+}
+
+const KEYS_SCANNED: usize = 16;
+
+impl KeySet {
+    fn insert(&mut self, key: &str, at: usize) -> Result<(), ParseError> {
+        let duplicate = |first: usize| {
+            ParseError::new(at, format!("duplicate key `{key}`")).with_related(first)
+        };
+        if let Some(many) = &mut self.many {
+            return match many.entry(CompactString::from(key)) {
+                std::collections::hash_map::Entry::Occupied(first) => Err(duplicate(*first.get())),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(at);
+                    Ok(())
+                }
+            };
+        }
+        if let Some((_, first)) = self.few.iter().find(|(k, _)| k == key) {
+            return Err(duplicate(*first));
+        }
+        self.few.push((CompactString::from(key), at));
+        if self.few.len() > KEYS_SCANNED {
+            self.many = Some(std::mem::take(&mut self.few).into_iter().collect());
+        }
+        Ok(())
     }
 }
 
