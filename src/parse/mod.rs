@@ -508,6 +508,12 @@ impl Node {
     /// does. The second value says whether the entry was reached through either, which
     /// makes it something samfix must not edit.
     pub fn lookup(&self, key: &str) -> Option<(&Entry, bool)> {
+        let map = self.resolved().as_map()?;
+        if let Some(entry) = map.entries.get(key) {
+            return Some((entry, matches!(self.kind, Kind::Alias(_))));
+        }
+        // Most maps merge nothing, and need no record of what was searched.
+        map.entries.get("<<")?;
         self.lookup_merged(key, &mut HashSet::new())
     }
 

@@ -621,7 +621,7 @@ impl Builder<'_> {
                         Done::Skipped { span, .. } => return Err(not_a_key(span.start)),
                     };
                     let (text, span, style) = key_of(node)?;
-                    frame.keys.insert(&text, span.start)?;
+                    frame.keys.insert_kept(entries, &text, span.start)?;
                     *key = Some((text, span, style));
                 }
                 Some((name, _, _))
@@ -739,11 +739,34 @@ struct KeySet {
 
 const KEYS_SCANNED: usize = 16;
 
+fn duplicate(key: &str, at: usize, first: usize) -> ParseError {
+    ParseError::new(at, format!("duplicate key `{key}`")).with_related(first)
+}
+
 impl KeySet {
+    /// Adds the key of a kept map, whose `entries` already hold its keys so far: a small
+    /// map is scanned, and only a large one copies its keys into a hash.
+    fn insert_kept(
+        &mut self,
+        entries: &[(CompactString, Entry)],
+        key: &str,
+        at: usize,
+    ) -> Result<(), ParseError> {
+        if self.many.is_none() {
+            if entries.len() < KEYS_SCANNED {
+                return match entries.iter().find(|(k, _)| k == key) {
+                    Some((_, first)) => Err(duplicate(key, at, first.key_span.start)),
+                    None => Ok(()),
+                };
+            }
+            let written = entries.iter().map(|(k, e)| (k.clone(), e.key_span.start));
+            self.many = Some(written.collect());
+        }
+        self.insert(key, at)
+    }
+
     fn insert(&mut self, key: &str, at: usize) -> Result<(), ParseError> {
-        let duplicate = |first: usize| {
-            ParseError::new(at, format!("duplicate key `{key}`")).with_related(first)
-        };
+        let duplicate = |first: usize| duplicate(key, at, first);
         if let Some(many) = &mut self.many {
             return match many.entry(CompactString::from(key)) {
                 std::collections::hash_map::Entry::Occupied(first) => Err(duplicate(*first.get())),
