@@ -103,3 +103,14 @@ fn fingerprints_agree_however_the_template_is_read() {
         );
     }
 }
+
+/// A function's `Properties` keep only `Events`, yet a duplicate among the keys they leave
+/// out is still refused where it is written.
+#[test]
+fn a_duplicate_among_left_out_keys_is_refused() {
+    let source = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n      Events: {}\n      Handler: c.d\n";
+    let error = check_rules(source, Strategy::Auto, &Rule::ALL).unwrap_err();
+    assert_eq!(error.message, "duplicate key `Handler`");
+    assert_eq!(error.offset, source.rfind("Handler"));
+    assert_eq!(error.related, source.find("Handler"));
+}

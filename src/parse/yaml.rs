@@ -621,7 +621,12 @@ impl Builder<'_> {
                         Done::Skipped { span, .. } => return Err(not_a_key(span.start)),
                     };
                     let (text, span, style) = key_of(node)?;
-                    frame.keys.insert_kept(entries, &text, span.start)?;
+                    if frame.scope == Scope::EventsOnly {
+                        // Its entries lack the keys it leaves out.
+                        frame.keys.insert(&text, span.start)?;
+                    } else {
+                        frame.keys.insert_kept(entries, &text, span.start)?;
+                    }
                     *key = Some((text, span, style));
                 }
                 Some((name, _, _))
