@@ -114,3 +114,110 @@ fn a_duplicate_among_left_out_keys_is_refused() {
     assert_eq!(error.offset, source.rfind("Handler"));
     assert_eq!(error.related, source.find("Handler"));
 }
+
+/// Large templates are read in parts on two threads; read in parts, every template that
+/// can be gives the tree and the fingerprint of a whole read.
+#[test]
+fn reading_in_parts_gives_what_a_whole_read_gives() {
+    let mut read_in_parts = 0;
+    for path in templates() {
+        let Ok(source) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Some(in_parts) = parse::parse_template_in_parts(&source) else {
+            continue;
+        };
+        let whole =
+            parse::parse_template(&source).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        assert_eq!(
+            format!("{in_parts:?}"),
+            format!("{whole:?}"),
+            "{}",
+            path.display()
+        );
+        assert_eq!(
+            parse::fingerprint_text_in_parts(&source),
+            Some(parse::fingerprint_text(&source).unwrap()),
+            "{}",
+            path.display()
+        );
+        read_in_parts += 1;
+    }
+    assert!(
+        read_in_parts > 100,
+        "only {read_in_parts} templates read in parts"
+    );
+}
+
+/// A template of `count` functions, with `insert` written as one more resource in the
+/// middle of them.
+fn resources_around(count: usize, insert: &str) -> String {
+    let mut text = String::from("Transform: AWS::Serverless-2016-10-31\nResources:\n");
+    for i in 0..count {
+        if i == count / 2 {
+            text.push_str(insert);
+        }
+        text.push_str(&format!(
+            "  Fn{i}:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n"
+        ));
+    }
+    text.push_str("Outputs:\n  Out:\n    Value: 1\n");
+    text
+}
+
+/// Where a cut would fall inside something that spans lines, or where parts could reach
+/// into each other, the template is read whole; where it can be cut, the parts join to
+/// what a whole read gives.
+#[test]
+fn parts_are_read_only_where_they_join_to_the_whole() {
+    let cases = [
+        // Continuation lines that look like resources, inside a value that spans them.
+        ("  Quoted:\n    Value: \"one\n  Fn: two\"\n", None),
+        ("  Single:\n    Value: 'one\n  Fn: two'\n", None),
+        ("  Flow:\n    Value: {a: 1,\n  Fn: 2}\n", None),
+        ("  Seq:\n    Value: [1,\n  Fn, 2]\n", None),
+        // Anchors and aliases could reach across the cut.
+        ("  Anchored: &shared\n    Type: AWS::SNS::Topic\n", None),
+        ("  Aliased:\n    Type: *missing\n", None),
+        // A resource id written twice, once on each side of the cut.
+        ("  Fn0:\n    Type: AWS::SNS::Topic\n", None),
+        // Things that do not stop a cut.
+        (
+            "  Literal:\n    Value: |\n      text\n\n      more\n",
+            Some(()),
+        ),
+        (
+            "# a comment at the first column\n  Commented:\n    Type: AWS::SNS::Topic\n",
+            Some(()),
+        ),
+    ];
+    for (insert, cut) in cases {
+        for count in [6, 7, 40] {
+            let source = resources_around(count, insert);
+            let in_parts = parse::parse_template_in_parts(&source);
+            if cut.is_some() {
+                assert!(in_parts.is_some(), "not read in parts:\n{source}");
+            }
+            let whole = parse::parse_template(&source);
+            match (in_parts, whole) {
+                (Some(in_parts), Ok(whole)) => {
+                    assert_eq!(format!("{in_parts:?}"), format!("{whole:?}"), "{source}");
+                }
+                (Some(_), Err(error)) => {
+                    panic!("read in parts, whole fails with {error:?}:\n{source}")
+                }
+                (None, _) => {}
+            }
+            if let Some(in_parts) = parse::fingerprint_text_in_parts(&source) {
+                assert_eq!(Ok(in_parts), parse::fingerprint_text(&source), "{source}");
+            }
+        }
+    }
+    // Line breaks and a byte order mark as Windows editors write them.
+    let windows = format!("\u{feff}{}", resources_around(40, "").replace('\n', "\r\n"));
+    let in_parts = parse::parse_template_in_parts(&windows).expect("read in parts");
+    assert_eq!(
+        format!("{in_parts:?}"),
+        format!("{:?}", parse::parse_template(&windows).unwrap())
+    );
+}

@@ -1,7 +1,8 @@
 //! Arbitrary bytes through the whole pipeline, with every strategy: samfix must never
 //! panic, hang or blow up memory (libFuzzer's -timeout and -rss_limit_mb catch the last
 //! two), and every fix it produces must re-parse, keep every line it did not edit, and
-//! leave nothing for a second run to plan.
+//! leave nothing for a second run to plan. Read in parts, as large templates are, every
+//! input must read as it does whole.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -11,6 +12,16 @@ fuzz_target!(|data: &[u8]| {
     let Ok(source) = std::str::from_utf8(data) else {
         return;
     };
+    // Large templates are read in parts; any template that can be must read as it does
+    // whole, or not at all.
+    if let Some(in_parts) = samfix::parse::parse_template_in_parts(source) {
+        let whole = samfix::parse::parse_template(source);
+        assert!(whole.is_ok(), "read in parts, but not whole: {whole:?}");
+        assert_eq!(format!("{in_parts:?}"), format!("{:?}", whole.unwrap()));
+    }
+    if let Some(in_parts) = samfix::parse::fingerprint_text_in_parts(source) {
+        assert_eq!(Ok(in_parts), samfix::parse::fingerprint_text(source));
+    }
     for strategy in [Strategy::Auto, Strategy::Events, Strategy::Flag] {
         let Ok(checked) = samfix::check(source, strategy) else {
             continue;

@@ -7,12 +7,14 @@ mod yaml;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use compact_str::CompactString;
 use indexmap::IndexMap;
 
-pub use yaml::{fingerprint_text, parse, parse_template};
+pub use yaml::{
+    fingerprint_text, fingerprint_text_in_parts, parse, parse_template, parse_template_in_parts,
+};
 
 /// A byte range into the source text.
 pub type Span = Range<usize>;
@@ -38,7 +40,7 @@ pub enum Kind {
     /// Boxed, like maps: sequences are rare in the parts of a template the rules read.
     Seq(Box<Seq>),
     /// `*name`: the anchored node it stands for.
-    Alias(Rc<Node>),
+    Alias(Arc<Node>),
     /// A value no rule reads, left out of the tree (see [`parse_template`]).
     Skipped(Skipped),
 }
@@ -254,6 +256,14 @@ impl Entries {
                 Some(list.remove(i).1)
             }
             Repr::Many(map) => map.shift_remove(key),
+        }
+    }
+
+    /// The entries in the order written.
+    fn into_list(self) -> Vec<(CompactString, Entry)> {
+        match self.0 {
+            Repr::Few(list) => list,
+            Repr::Many(map) => map.into_iter().collect(),
         }
     }
 
@@ -570,7 +580,7 @@ impl Node {
     ) -> u128 {
         match &self.kind {
             Kind::Alias(target) => {
-                let key = Rc::as_ptr(target);
+                let key = Arc::as_ptr(target);
                 if let Some(&known) = anchors.get(&key) {
                     return known;
                 }

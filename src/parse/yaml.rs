@@ -1,10 +1,12 @@
 //! Builds the span-carrying tree from `granit-parser` events.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use compact_str::CompactString;
 use granit_parser::{Event, Parser, ScalarStyle as GranitStyle, StructureStyle};
+
+mod parts;
 
 use super::fingerprint;
 use super::{
@@ -141,76 +143,32 @@ pub fn fingerprint_text(source: &str) -> Result<u128, ParseError> {
 }
 
 fn build(source: &str, root_scope: Scope) -> Result<Node, ParseError> {
-    let options = granit_parser::options! {
-        emit_anchor_events: true,
-        emit_comments: false,
-        flow_nesting_limit: NESTING_LIMIT,
-        block_nesting_limit: NESTING_LIMIT,
-    };
-    let mut parser = Parser::new_from_str_with_options(source, options);
-    let mut builder = Builder {
-        source,
-        root_scope,
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        root: None,
-        copied: 0,
-        scratch: Vec::new(),
-        anchor_fingerprints: HashMap::new(),
-    };
-    let mut documents = 0;
-    while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|error| {
-            let offset = error.marker().byte_offset().unwrap_or(0);
-            if error.info() == "recursion limit exceeded" {
-                too_deep(offset)
-            } else if on_a_long_line(source, offset) && error.info().contains("key") {
-                ParseError::new(
-                    offset,
-                    format!(
-                        "{} (an implicit key is at most {IMPLICIT_KEY_LIMIT} characters; write a \
-                         longer one as `? key`)",
-                        error.info()
-                    ),
-                )
-            } else {
-                ParseError::new(offset, error.info())
-            }
-        })?;
-        let range = span.byte_range().unwrap_or(0..0);
-        match event {
-            Event::DocumentStart(..) => {
-                documents += 1;
-                if documents > 1 {
-                    return Err(ParseError::new(
-                        range.start,
-                        "more than one YAML document; a template is a single document",
-                    ));
-                }
-            }
-            Event::Scalar(value, style, anchor_id, tag) => {
-                builder.scalar(range, value.as_ref(), style.into(), tag, anchor_id)?;
-            }
-            Event::MappingStart(style, anchor_id, tag) => {
-                builder.open(range.start, style, tag, anchor_id, true)?;
-            }
-            Event::SequenceStart(style, anchor_id, tag) => {
-                builder.open(range.start, style, tag, anchor_id, false)?;
-            }
-            Event::MappingEnd | Event::SequenceEnd => builder.close(range)?,
-            Event::Alias(id) => builder.alias(range, id)?,
-            Event::UnresolvedAlias(_) => {
-                return Err(ParseError::new(
-                    range.start,
-                    "alias to an anchor that is not defined",
-                ))
-            }
-            _ => {}
+    if root_scope != Scope::All && source.len() >= READ_IN_PARTS_FROM {
+        if let Some(root) = parts::read(source, root_scope) {
+            return Ok(root);
         }
     }
+    let mut builder = Builder::new(source, root_scope, 0, NESTING_LIMIT, false);
+    builder.read(source)?;
     builder
         .root
         .ok_or_else(|| ParseError::new(0, "the file is empty"))
+}
+
+/// Templates from this size up are read in parts, on two threads (see [`parts`]).
+const READ_IN_PARTS_FROM: usize = 1 << 20;
+
+/// [`parse_template`] read in parts whatever its size, or `None` where it would be read
+/// whole: how the tests show that both read alike. Not for other uses.
+#[doc(hidden)]
+pub fn parse_template_in_parts(source: &str) -> Option<Node> {
+    parts::read(source, Scope::Root)
+}
+
+/// [`fingerprint_text`] read in parts whatever its size, as [`parse_template_in_parts`].
+#[doc(hidden)]
+pub fn fingerprint_text_in_parts(source: &str) -> Option<u128> {
+    parts::read(source, Scope::Skip).map(|root| root.fingerprint())
 }
 
 type Tag<'a> = Option<std::borrow::Cow<'a, granit_parser::Tag>>;
@@ -230,7 +188,7 @@ struct Builder<'s> {
     root_scope: Scope,
     stack: Vec<Frame>,
     /// Every anchored node, with its depth once aliases are expanded.
-    anchors: HashMap<usize, (Rc<Node>, usize)>,
+    anchors: HashMap<usize, (Arc<Node>, usize)>,
     root: Option<Node>,
     /// Bytes of source the anchored copies stand for (see [`ANCHOR_COPY_SLACK`]).
     copied: usize,
@@ -238,6 +196,27 @@ struct Builder<'s> {
     scratch: Vec<u8>,
     /// The fingerprint of every anchored node an alias in a skipped value led to.
     anchor_fingerprints: HashMap<*const Node, u128>,
+    /// Where the text being read starts in `source`.
+    offset: usize,
+    /// How deeply collections may nest in the text being read.
+    nesting_limit: usize,
+    /// Reading a part of the template (see [`parts`]), which refuses anchors and aliases:
+    /// they could reach into another part.
+    part: bool,
+    /// The last collection closed at depth 0 and 1, for joining parts.
+    outer: [Option<Outer>; 2],
+}
+
+/// A collection as it closed, for joining parts (see [`parts`]).
+struct Outer {
+    start: usize,
+    end: usize,
+    flow: bool,
+    map: bool,
+    tag: Option<Box<str>>,
+    keys: KeySet,
+    /// A skipped map's entry count, sum, first boolean spelling and fingerprint.
+    skipped: Option<(usize, u128, Option<BoolSpelling>, u128)>,
 }
 
 struct Frame {
@@ -297,7 +276,106 @@ impl Done {
     }
 }
 
-impl Builder<'_> {
+impl<'s> Builder<'s> {
+    fn new(
+        source: &'s str,
+        root_scope: Scope,
+        offset: usize,
+        nesting_limit: usize,
+        part: bool,
+    ) -> Self {
+        Builder {
+            source,
+            root_scope,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            root: None,
+            copied: 0,
+            scratch: Vec::new(),
+            anchor_fingerprints: HashMap::new(),
+            offset,
+            nesting_limit,
+            part,
+            outer: [None, None],
+        }
+    }
+
+    /// Reads `text`, which starts at `self.offset` in the source.
+    fn read(&mut self, text: &str) -> Result<(), ParseError> {
+        let options = granit_parser::options! {
+            emit_anchor_events: true,
+            emit_comments: false,
+            flow_nesting_limit: self.nesting_limit,
+            block_nesting_limit: self.nesting_limit,
+        };
+        let mut parser = Parser::new_from_str_with_options(text, options);
+        let mut documents = 0;
+        while let Some(next) = parser.next_event() {
+            let (event, span) = next.map_err(|error| {
+                let offset = self.offset + error.marker().byte_offset().unwrap_or(0);
+                if error.info() == "recursion limit exceeded" {
+                    too_deep(offset)
+                } else if on_a_long_line(self.source, offset) && error.info().contains("key") {
+                    ParseError::new(
+                        offset,
+                        format!(
+                            "{} (an implicit key is at most {IMPLICIT_KEY_LIMIT} characters; \
+                             write a longer one as `? key`)",
+                            error.info()
+                        ),
+                    )
+                } else {
+                    ParseError::new(offset, error.info())
+                }
+            })?;
+            let range = span.byte_range().unwrap_or(0..0);
+            let range = self.offset + range.start..self.offset + range.end;
+            match event {
+                Event::DocumentStart(..) => {
+                    documents += 1;
+                    if documents > 1 {
+                        return Err(ParseError::new(
+                            range.start,
+                            "more than one YAML document; a template is a single document",
+                        ));
+                    }
+                }
+                Event::Scalar(value, style, anchor_id, tag) => {
+                    self.refuse_in_part(anchor_id, &range)?;
+                    self.scalar(range, value.as_ref(), style.into(), tag, anchor_id)?;
+                }
+                Event::MappingStart(style, anchor_id, tag) => {
+                    self.refuse_in_part(anchor_id, &range)?;
+                    self.open(range.start, style, tag, anchor_id, true)?;
+                }
+                Event::SequenceStart(style, anchor_id, tag) => {
+                    self.refuse_in_part(anchor_id, &range)?;
+                    self.open(range.start, style, tag, anchor_id, false)?;
+                }
+                Event::MappingEnd | Event::SequenceEnd => self.close(range)?,
+                Event::Alias(id) => {
+                    self.refuse_in_part(usize::MAX, &range)?;
+                    self.alias(range, id)?;
+                }
+                Event::UnresolvedAlias(_) => {
+                    return Err(ParseError::new(
+                        range.start,
+                        "alias to an anchor that is not defined",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn refuse_in_part(&self, anchor_id: usize, range: &Span) -> Result<(), ParseError> {
+        if self.part && anchor_id != 0 {
+            return Err(ParseError::new(range.start, "an anchor or alias in a part"));
+        }
+        Ok(())
+    }
+
     /// The scope of the next value: under the pending key of the innermost map, or the next
     /// item of the innermost sequence.
     fn next_scope(&self) -> Scope {
@@ -418,7 +496,7 @@ impl Builder<'_> {
         anchor_id: usize,
         map: bool,
     ) -> Result<(), ParseError> {
-        if self.stack.len() >= NESTING_LIMIT {
+        if self.stack.len() >= self.nesting_limit {
             return Err(too_deep(start));
         }
         let mut scope = self.next_scope();
@@ -465,10 +543,11 @@ impl Builder<'_> {
     }
 
     fn close(&mut self, end_token: Span) -> Result<(), ParseError> {
-        let frame = self
+        let mut frame = self
             .stack
             .pop()
             .expect("the parser balances collection events");
+        let depth_in_text = self.stack.len();
         let end = if frame.flow {
             end_token.end
         } else {
@@ -476,7 +555,7 @@ impl Builder<'_> {
         };
         let span = frame.start..end;
         let depth = frame.depth + 1;
-        if depth > NESTING_LIMIT {
+        if depth > self.nesting_limit {
             return Err(ParseError::new(
                 span.start,
                 format!(
@@ -484,6 +563,15 @@ impl Builder<'_> {
                 ),
             ));
         }
+        let (skipped_map, skipped_len, skipped_sum) = match &frame.body {
+            Body::Skipped { map, len, sum, .. } => (*map, *len, *sum),
+            _ => (false, 0, 0),
+        };
+        let outer_tag = if self.part && depth_in_text < self.outer.len() {
+            frame.tag.clone()
+        } else {
+            None
+        };
         let done = match frame.body {
             Body::Skipped {
                 scratch_start,
@@ -526,6 +614,30 @@ impl Builder<'_> {
                 })),
             }),
         };
+        if self.part && depth_in_text < self.outer.len() {
+            self.outer[depth_in_text] = Some(Outer {
+                start: done.span().start,
+                end: done.span().end,
+                flow: frame.flow,
+                map: matches!(
+                    &done,
+                    Done::Node(Node {
+                        kind: Kind::Map(_),
+                        ..
+                    })
+                ) || skipped_map,
+                tag: outer_tag,
+                keys: std::mem::take(&mut frame.keys),
+                skipped: match &done {
+                    Done::Skipped {
+                        fingerprint,
+                        first_bool,
+                        ..
+                    } => Some((skipped_len, skipped_sum, *first_bool, *fingerprint)),
+                    Done::Node(_) => None,
+                },
+            });
+        }
         self.complete(done, frame.anchor_id, depth)
     }
 
@@ -546,7 +658,7 @@ impl Builder<'_> {
                     ));
                 }
                 self.anchors
-                    .insert(anchor_id, (Rc::new(node.clone()), depth));
+                    .insert(anchor_id, (Arc::new(node.clone()), depth));
             }
         }
         let Some(frame) = self.stack.last_mut() else {
@@ -768,6 +880,21 @@ impl KeySet {
             self.many = Some(written.collect());
         }
         self.insert(key, at)
+    }
+
+    /// Where `key` is written, if it is one of the keys.
+    fn offset_of(&self, key: &str) -> Option<usize> {
+        match &self.many {
+            Some(many) => many.get(key).copied(),
+            None => self.few.iter().find(|(k, _)| k == key).map(|(_, at)| *at),
+        }
+    }
+
+    fn keys(&self) -> Box<dyn Iterator<Item = &CompactString> + '_> {
+        match &self.many {
+            Some(many) => Box::new(many.keys()),
+            None => Box::new(self.few.iter().map(|(key, _)| key)),
+        }
     }
 
     fn insert(&mut self, key: &str, at: usize) -> Result<(), ParseError> {
