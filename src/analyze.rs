@@ -316,14 +316,14 @@ fn unresolved_targets(template: &Template) -> Vec<Note> {
         .filter(|id| *id != IMPLICIT_API)
         .collect();
     // Sets and a memo: thousands of events may name the same (missing) API.
-    let resource_ids: HashSet<&str> = template.resource_ids.iter().map(String::as_str).collect();
+    let resource_ids: HashSet<&str> = template.resource_ids.iter().copied().collect();
     let mut suggestions: HashMap<&str, Option<String>> = HashMap::new();
     let mut notes = Vec::new();
     for event in &template.events {
         match &event.target {
             Target::Implicit => {}
             Target::Named { id, span } => {
-                if resource_ids.contains(id.as_str()) {
+                if resource_ids.contains(id) {
                     continue;
                 }
                 let help = suggestions
