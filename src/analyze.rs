@@ -316,7 +316,8 @@ fn unresolved_targets(template: &Template) -> Vec<Note> {
         .filter(|id| *id != IMPLICIT_API)
         .collect();
     // Sets and a memo: thousands of events may name the same (missing) API.
-    let resource_ids: HashSet<&str> = template.resource_ids.iter().copied().collect();
+    let mut resource_ids = HashSet::with_capacity(template.resource_ids.len());
+    resource_ids.extend(template.resource_ids.iter().copied());
     let mut suggestions: HashMap<&str, Option<String>> = HashMap::new();
     let mut notes = Vec::new();
     for event in &template.events {

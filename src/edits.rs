@@ -16,7 +16,7 @@ pub struct Edit {
     pub content: String,
 }
 
-pub fn render(source: &str, root: &Node, changes: &[Change]) -> Result<Vec<Edit>, String> {
+pub fn render(source: &str, root: &Node, changes: &[&Change]) -> Result<Vec<Edit>, String> {
     // Once, not per edit: finding the first boolean can walk the whole tree.
     let bools = BoolCase::of(root);
     let mut edits = Vec::new();

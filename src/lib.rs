@@ -88,7 +88,7 @@ pub fn check_with_tampered_edits(
     })?;
     let analysis = analyze::analyze(&template, rules);
     let plan = plan::plan(&template, &analysis, strategy);
-    let changes: Vec<_> = plan.changes().cloned().collect();
+    let changes: Vec<_> = plan.changes().collect();
     let unverified = |message: String| CheckError {
         offset: None,
         message: format!("no fix written: {message}"),
@@ -96,16 +96,17 @@ pub fn check_with_tampered_edits(
     };
     let mut edits = edits::render(source, &root, &changes).map_err(unverified)?;
     tamper(&mut edits);
+    // Moved, not copied: a finding lists every event of its API.
     let findings = analysis
         .findings
-        .iter()
+        .into_iter()
         .map(|finding| Finding {
             rule: finding.rule,
-            api: finding.api.clone(),
-            source: finding.key.source.clone(),
-            key_span: finding.key.key_span.clone(),
-            preflight: finding.preflight.clone(),
-            events: finding.events.clone(),
+            api: finding.api,
+            source: finding.key.source,
+            key_span: finding.key.key_span,
+            preflight: finding.preflight,
+            events: finding.events,
         })
         .collect();
     let notes = analysis.notes;

@@ -278,7 +278,7 @@ impl<'t> ApiEvent<'t> {
     }
 
     pub fn label(&self) -> String {
-        format!("{}.{}", self.owner, self.name)
+        [self.owner, ".", self.name].concat()
     }
 }
 

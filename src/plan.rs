@@ -404,7 +404,7 @@ fn removal(root: &Node, map: &Path, key: &str) -> Change {
 /// Turns the tree into the value the changes should produce, for checking the text edits.
 /// `None` when a change does not apply. Anchored values keep their old content in the
 /// aliases that copy them, so an edit through an anchor never looks right.
-pub fn apply_to_tree(tree: &mut Node, changes: &[Change]) -> Option<()> {
+pub fn apply_to_tree(tree: &mut Node, changes: &[&Change]) -> Option<()> {
     for change in changes {
         match change {
             Change::Remove { map, key } => {
