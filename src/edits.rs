@@ -58,6 +58,18 @@ fn map_at<'n>(root: &'n Node, path: &Path) -> Result<(&'n Node, &'n Map), String
     Ok((node, map))
 }
 
+/// The node at `path`, and the map entry that holds it when the path ends in a key: both in
+/// one walk from the root, which on a large template costs more than the rest of an edit.
+fn locate<'n>(root: &'n Node, path: &[Seg]) -> Option<(&'n Node, Option<&'n Entry>)> {
+    match path.split_last() {
+        Some((Seg::Key(key), parent)) => {
+            let entry = root.at(parent)?.as_map()?.entries.get(key.as_str())?;
+            Some((&entry.value, Some(entry)))
+        }
+        _ => Some((root.at(path)?, None)),
+    }
+}
+
 fn remove(source: &str, root: &Node, path: &Path, key: &str) -> Result<Edit, String> {
     let (_, map) = map_at(root, path)?;
     let index = map
@@ -113,29 +125,29 @@ fn insert(
     after: Option<&str>,
     bools: BoolCase,
 ) -> Result<Edit, String> {
-    let node = root.at(path).ok_or("the mapping to edit is gone")?;
+    let (node, holder) = locate(root, path).ok_or("the mapping to edit is gone")?;
     if node.is_null() {
         return insert_into_null(source, root, path, node, key, value, bools);
     }
-    let (_, map) = map_at(root, path)?;
+    let map = node.as_map().ok_or("the value to edit is not a mapping")?;
     let anchor = after
         .and_then(|k| map.entries.get(k))
         .or_else(|| map.entries.last().map(|(_, e)| e));
     let Some(anchor) = anchor else {
-        // `{}`: the first entry goes between the braces.
-        let style = KeyStyle::of(source, root, path, None, bools);
+        // `{}`: the first entry goes between the braces, written like the map's own key.
+        let style = KeyStyle::of(source, holder, bools);
         let at = node.span.start + 1;
         return Ok(Edit {
             range: at..at,
             content: flow_entry(key, value, &style),
         });
     };
-    let style = KeyStyle::of(source, root, path, Some(anchor), bools);
+    let style = KeyStyle::of(source, Some(anchor), bools);
     if !map.flow {
         // The new lines follow the anchor's last line, and end as it does.
         let eol = line_ending_near(source, anchor.value.span.end);
         let indent = key_indentation(source, anchor.key_span.start);
-        let unit = indent_unit(source, root, path);
+        let unit = indent_unit(source, map, holder);
         let mut content = block_entry(key, value, &indent, &unit, eol, &style);
         let mut at = next_line_start(source, anchor.value.span.end);
         if keeps_trailing_lines(source, &anchor.value) {
@@ -202,12 +214,15 @@ fn insert_into_null(
     else {
         return Err("the empty value is not under a key".into());
     };
-    let (_, parent_map) = map_at(root, &parent.to_vec())?;
+    let (parent_node, parent_holder) = locate(root, parent).ok_or("the mapping to edit is gone")?;
+    let parent_map = parent_node
+        .as_map()
+        .ok_or("the value to edit is not a mapping")?;
     let owner = parent_map
         .entries
         .get(own_key.as_str())
         .ok_or("the empty value's key is gone")?;
-    let style = KeyStyle::of(source, root, &parent.to_vec(), Some(owner), bools);
+    let style = KeyStyle::of(source, Some(owner), bools);
     if !node.span.is_empty() || parent_map.flow {
         let content = format!("{{{}}}", flow_entry(key, value, &style));
         let content = if node.span.is_empty() {
@@ -221,7 +236,7 @@ fn insert_into_null(
         });
     }
     let eol = line_ending_near(source, owner.key_span.start);
-    let unit = indent_unit(source, root, &parent.to_vec());
+    let unit = indent_unit(source, parent_map, parent_holder);
     let indent = format!("{}{unit}", key_indentation(source, owner.key_span.start));
     let at = next_line_start(source, node.span.end);
     let mut content = block_entry(key, value, &indent, &unit, eol, &style);
@@ -294,14 +309,7 @@ impl KeyStyle {
         }
     }
 
-    fn of(source: &str, root: &Node, path: &Path, sample: Option<&Entry>, bools: BoolCase) -> Self {
-        let sample = sample.or_else(|| {
-            // An empty map: take the style of the map's own key.
-            let (Some(Seg::Key(k)), Some((_, parent))) = (path.last(), path.split_last()) else {
-                return None;
-            };
-            root.at(parent)?.as_map()?.entries.get(k.as_str())
-        });
+    fn of(source: &str, sample: Option<&Entry>, bools: BoolCase) -> Self {
         let Some(sample) = sample else {
             return KeyStyle {
                 bools,
@@ -428,21 +436,17 @@ fn key_indentation(source: &str, offset: usize) -> String {
 }
 
 /// How far this file indents a block mapping below its key: measured at the map being
-/// edited, else at its children, else anywhere in the file.
-fn indent_unit(source: &str, root: &Node, path: &Path) -> String {
+/// edited (below `holder`, the entry holding it), else at its children, else anywhere in
+/// the file.
+fn indent_unit(source: &str, map: &Map, holder: Option<&Entry>) -> String {
     let width_of = |map: &Map, parent_key_offset: usize| {
         let first = map.entries.first()?.1;
         let width =
             column(source, first.key_span.start).checked_sub(column(source, parent_key_offset))?;
         (width > 0 && !map.flow).then_some(width)
     };
-    let own = path.split_last().and_then(|(last, parent)| {
-        let Seg::Key(k) = last else { return None };
-        let parent_entry = root.at(parent)?.as_map()?.entries.get(k.as_str())?;
-        width_of(root.at(path)?.as_map()?, parent_entry.key_span.start)
-    });
+    let own = holder.and_then(|holder| width_of(map, holder.key_span.start));
     let from_children = || {
-        let map = root.at(path)?.as_map()?;
         map.entries
             .values()
             .find_map(|entry| width_of(entry.value.as_map()?, entry.key_span.start))
