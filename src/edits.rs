@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use crate::parse::{Entry, Kind, Map, Node, Path, Resolved, ScalarStyle, Seg};
-use crate::plan::{Change, NewValue};
+use crate::plan::{Change, NewValue, Plan};
 use crate::text::{
     column, indentation_at, line_ending_near, line_start, next_line_start, starts_line,
 };
@@ -16,11 +16,12 @@ pub struct Edit {
     pub content: String,
 }
 
-pub fn render(source: &str, root: &Node, changes: &[&Change]) -> Result<Vec<Edit>, String> {
+/// The edits that make the plan's changes to `source`, whose tree is `root`.
+pub fn render(source: &str, root: &Node, plan: &Plan) -> Result<Vec<Edit>, String> {
     // Once, not per edit: finding the first boolean can walk the whole tree.
     let bools = BoolCase::of(root);
     let mut edits = Vec::new();
-    for change in changes {
+    for (change, &holder) in plan.changes().zip(&plan.holders) {
         edits.push(match change {
             Change::Remove { map, key } => remove(source, root, map, key)?,
             Change::Insert {
@@ -28,7 +29,10 @@ pub fn render(source: &str, root: &Node, changes: &[&Change]) -> Result<Vec<Edit
                 key,
                 value,
                 after,
-            } => insert(source, root, map, key, *value, after.as_deref(), bools)?,
+            } => {
+                let place = Place { path: map, holder };
+                insert(source, root, place, key, *value, after.as_deref(), bools)?
+            }
             Change::Replace { path, value } => {
                 let node = root.at(path).ok_or("the value to replace is gone")?;
                 let style = KeyStyle {
@@ -67,6 +71,24 @@ fn locate<'n>(root: &'n Node, path: &[Seg]) -> Option<(&'n Node, Option<&'n Entr
             Some((&entry.value, Some(entry)))
         }
         _ => Some((root.at(path)?, None)),
+    }
+}
+
+/// The map a change edits: its path, and the entry holding it when the planner already had
+/// that in hand (see [`Plan::holders`]).
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    path: &'a Path,
+    holder: Option<&'a Entry>,
+}
+
+impl<'a> Place<'a> {
+    /// What [`locate`] finds at the path, without the walk when the holder is known.
+    fn locate(self, root: &'a Node) -> Option<(&'a Node, Option<&'a Entry>)> {
+        match self.holder {
+            Some(holder) => Some((&holder.value, Some(holder))),
+            None => locate(root, self.path),
+        }
     }
 }
 
@@ -119,15 +141,15 @@ fn remove(source: &str, root: &Node, path: &Path, key: &str) -> Result<Edit, Str
 fn insert(
     source: &str,
     root: &Node,
-    path: &Path,
+    place: Place,
     key: &str,
     value: NewValue,
     after: Option<&str>,
     bools: BoolCase,
 ) -> Result<Edit, String> {
-    let (node, holder) = locate(root, path).ok_or("the mapping to edit is gone")?;
+    let (node, holder) = place.locate(root).ok_or("the mapping to edit is gone")?;
     if node.is_null() {
-        return insert_into_null(source, root, path, node, key, value, bools);
+        return insert_into_null(source, root, place.path, node, key, value, bools);
     }
     let map = node.as_map().ok_or("the value to edit is not a mapping")?;
     let anchor = after
@@ -193,7 +215,7 @@ fn insert(
         });
     }
     let at = anchor.value.span.end;
-    let separator = entry_separator(source, root, path);
+    let separator = entry_separator(source, root, place.path);
     Ok(Edit {
         range: at..at,
         content: format!("{separator}{}", flow_entry(key, value, &style)),

@@ -88,13 +88,12 @@ pub fn check_with_tampered_edits(
     })?;
     let analysis = analyze::analyze(&template, rules);
     let plan = plan::plan(&template, &analysis, strategy);
-    let changes: Vec<_> = plan.changes().collect();
     let unverified = |message: String| CheckError {
         offset: None,
         message: format!("no fix written: {message}"),
         related: None,
     };
-    let mut edits = edits::render(source, &root, &changes).map_err(unverified)?;
+    let mut edits = edits::render(source, &root, &plan).map_err(unverified)?;
     tamper(&mut edits);
     // Moved, not copied: a finding lists every event of its API.
     let findings = analysis
@@ -110,25 +109,29 @@ pub fn check_with_tampered_edits(
         })
         .collect();
     let notes = analysis.notes;
+    // What stays of the plan no longer borrows the tree, which is about to change.
+    let plan::Plan {
+        fixes, refusals, ..
+    } = plan;
     let fixed = if edits.is_empty() {
         None
     } else {
         // The original tree becomes the expected one in place and is dropped once
         // fingerprinted, so verification never holds two trees.
+        let changes: Vec<_> = fixes.iter().flat_map(|fix| &fix.changes).collect();
         plan::apply_to_tree(&mut root, &changes)
             .ok_or_else(|| unverified("the planned changes do not apply to the template".into()))?;
         let expected = root.fingerprint();
         drop(root);
         let fixed = edits::apply(source, &edits);
-        verify::verify(expected, &fixed, strategy, rules, plan.refusals.len())
-            .map_err(unverified)?;
+        verify::verify(expected, &fixed, strategy, rules, refusals.len()).map_err(unverified)?;
         Some(fixed)
     };
     Ok(Checked {
         findings,
         notes,
-        fixes: plan.fixes,
-        refusals: plan.refusals,
+        fixes,
+        refusals,
         edits,
         fixed,
     })

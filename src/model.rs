@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::parse::{Kind, Node, Path, Seg};
+use crate::parse::{Entry, Kind, Node, Path, Seg};
 
 pub const IMPLICIT_API: &str = "ServerlessRestApi";
 const SAM_TRANSFORM: &str = "AWS::Serverless-2016-10-31";
@@ -39,11 +39,12 @@ pub struct ApiEvent<'t> {
     /// Path of the map that holds the owner: `Resources`, or a `Fn::ForEach` body in it.
     /// One per such map, shared by its events.
     resources: Rc<Path>,
-    /// The event's `Properties` map.
-    pub node: &'t Node,
-    /// Whether [`ApiEvent::properties`] leads to `node` without aliases or merge keys, and
-    /// no node on the way carries an anchor or is an alias: then `node` is where an edit of
-    /// that path lands, and nothing else shares it.
+    /// The entry whose value is the event's `Properties` map (an entry of another map when a
+    /// merge key brings it).
+    pub properties: &'t Entry,
+    /// Whether [`ApiEvent::properties_path`] ends at `properties`, with no alias or merge key
+    /// on the way and no node on it that carries an anchor or is an alias: then an edit of
+    /// that path lands in `properties`, and nothing else shares it.
     pub unshared: bool,
     pub target: Target<'t>,
     pub method: Option<&'t str>,
@@ -205,10 +206,11 @@ impl<'t> Template<'t> {
                     if event.value.get("Type").and_then(Node::as_str) != Some("Api") {
                         continue;
                     }
-                    let Some((props, props_indirect)) = event.value.lookup("Properties") else {
+                    let Some((properties, props_indirect)) = event.value.lookup("Properties")
+                    else {
                         continue;
                     };
-                    let props = &props.value;
+                    let props = &properties.value;
                     let target = match props.get("RestApiId") {
                         None => Target::Implicit,
                         Some(node) => rest_api_target(node),
@@ -217,7 +219,7 @@ impl<'t> Template<'t> {
                         owner: id,
                         name,
                         resources: Rc::clone(resources),
-                        node: props,
+                        properties,
                         unshared: unshared
                             && !is_shared(&event.value)
                             && !props_indirect
@@ -259,7 +261,7 @@ impl<'t> ApiEvent<'t> {
     }
 
     /// Path of the event's `Properties` map.
-    pub fn properties(&self) -> Path {
+    pub fn properties_path(&self) -> Path {
         let mut path = Vec::with_capacity(self.resources.len() + 5);
         path.extend_from_slice(&self.resources);
         path.extend([
