@@ -1,5 +1,6 @@
 //! Turns value changes into text edits that follow the file's own layout.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::parse::{Entry, Kind, Map, Node, Path, Resolved, ScalarStyle, Seg};
@@ -355,10 +356,10 @@ impl KeyStyle {
         }
     }
 
-    fn key(&self, key: &str) -> String {
+    fn key<'k>(&self, key: &'k str) -> Cow<'k, str> {
         match self.quote {
-            Some(q) => format!("{q}{key}{q}"),
-            None => key.to_string(),
+            Some(q) => format!("{q}{key}{q}").into(),
+            None => key.into(),
         }
     }
 }
@@ -407,6 +408,7 @@ fn pretty_entry(
     }
 }
 
+/// Joined, not formatted: a fix that moves a key writes one of these for every event.
 fn block_entry(
     key: &str,
     value: NewValue,
@@ -415,18 +417,22 @@ fn block_entry(
     eol: &str,
     style: &KeyStyle,
 ) -> String {
+    let key = style.key(key);
     match value {
-        NewValue::ApiKeyRequiredTrue => format!(
-            "{indent}{}:{eol}{indent}{unit}{}: {}{eol}",
-            style.key(key),
-            style.key("ApiKeyRequired"),
-            style.bools.word(true)
-        ),
-        _ => format!(
-            "{indent}{}: {}{eol}",
-            style.key(key),
-            flow_value(value, style)
-        ),
+        NewValue::ApiKeyRequiredTrue => [
+            indent,
+            &key,
+            ":",
+            eol,
+            indent,
+            unit,
+            &style.key("ApiKeyRequired"),
+            ": ",
+            style.bools.word(true),
+            eol,
+        ]
+        .concat(),
+        _ => [indent, &key, ": ", &flow_value(value, style), eol].concat(),
     }
 }
 
@@ -449,11 +455,11 @@ fn keeps_trailing_lines(source: &str, node: &Node) -> bool {
 }
 
 /// The white space that puts a new key in the same column as the key at `offset`.
-fn key_indentation(source: &str, offset: usize) -> String {
+fn key_indentation(source: &str, offset: usize) -> Cow<'_, str> {
     if starts_line(source, offset) {
-        indentation_at(source, offset).to_string()
+        indentation_at(source, offset).into()
     } else {
-        " ".repeat(column(source, offset))
+        " ".repeat(column(source, offset)).into()
     }
 }
 
