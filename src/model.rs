@@ -17,8 +17,9 @@ pub struct Template<'t> {
     /// Logical ids of every resource, for telling a typo from a reference SAM can't follow.
     pub resource_ids: Vec<&'t str>,
     /// Indexes into `events` by the API they target: every API asks for its events, and a
-    /// scan per API would make large templates quadratic.
-    events_by_api: HashMap<&'t str, Vec<usize>>,
+    /// scan per API would make large templates quadratic. Hashed with foldhash, as the
+    /// tree's maps are: every event is filed here.
+    events_by_api: HashMap<&'t str, Vec<usize>, foldhash::fast::RandomState>,
 }
 
 /// An `AWS::Serverless::Api` resource, or the implicit `ServerlessRestApi`.
