@@ -315,15 +315,20 @@ fn unresolved_targets(template: &Template) -> Vec<Note> {
         .map(|api| api.id.as_str())
         .filter(|id| *id != IMPLICIT_API)
         .collect();
-    // Sets and a memo: thousands of events may name the same (missing) API.
-    let resource_ids: HashSet<&str> = template.resource_ids.iter().map(String::as_str).collect();
+    // Sets and a memo: thousands of events may name the same (missing) API. The set holds
+    // every resource and hears from every event, so it hashes with foldhash, as the tree does.
+    let mut resource_ids = HashSet::with_capacity_and_hasher(
+        template.resource_ids.len(),
+        foldhash::fast::RandomState::default(),
+    );
+    resource_ids.extend(template.resource_ids.iter().copied());
     let mut suggestions: HashMap<&str, Option<String>> = HashMap::new();
     let mut notes = Vec::new();
     for event in &template.events {
         match &event.target {
             Target::Implicit => {}
             Target::Named { id, span } => {
-                if resource_ids.contains(id.as_str()) {
+                if resource_ids.contains(id) {
                     continue;
                 }
                 let help = suggestions

@@ -1,9 +1,10 @@
 //! Turns value changes into text edits that follow the file's own layout.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::parse::{BoolSpelling, Entry, Kind, Map, Node, Path, ScalarStyle, Seg};
-use crate::plan::{Change, NewValue};
+use crate::plan::{Change, NewValue, Plan};
 use crate::text::{
     column, indentation_at, line_ending_near, line_start, next_line_start, starts_line,
 };
@@ -16,11 +17,12 @@ pub struct Edit {
     pub content: String,
 }
 
-pub fn render(source: &str, root: &Node, changes: &[Change]) -> Result<Vec<Edit>, String> {
+/// The edits that make the plan's changes to `source`, whose tree is `root`.
+pub fn render(source: &str, root: &Node, plan: &Plan) -> Result<Vec<Edit>, String> {
     // Once, not per edit: finding the first boolean can walk the whole tree.
     let bools = root.first_bool_spelling().unwrap_or(BoolSpelling::Lower);
     let mut edits = Vec::new();
-    for change in changes {
+    for (change, &holder) in plan.changes().zip(&plan.holders) {
         edits.push(match change {
             Change::Remove { map, key } => remove(source, root, map, key)?,
             Change::Insert {
@@ -28,7 +30,10 @@ pub fn render(source: &str, root: &Node, changes: &[Change]) -> Result<Vec<Edit>
                 key,
                 value,
                 after,
-            } => insert(source, root, map, key, *value, after.as_deref(), bools)?,
+            } => {
+                let place = Place { path: map, holder };
+                insert(source, root, place, key, *value, after.as_deref(), bools)?
+            }
             Change::Replace { path, value } => {
                 let node = root.at(path).ok_or("the value to replace is gone")?;
                 let style = KeyStyle {
@@ -56,6 +61,36 @@ fn map_at<'n>(root: &'n Node, path: &Path) -> Result<(&'n Node, &'n Map), String
     let node = root.at(path).ok_or("the mapping to edit is gone")?;
     let map = node.as_map().ok_or("the value to edit is not a mapping")?;
     Ok((node, map))
+}
+
+/// The node at `path`, and the map entry that holds it when the path ends in a key: both in
+/// one walk from the root, which on a large template costs more than the rest of an edit.
+fn locate<'n>(root: &'n Node, path: &[Seg]) -> Option<(&'n Node, Option<&'n Entry>)> {
+    match path.split_last() {
+        Some((Seg::Key(key), parent)) => {
+            let entry = root.at(parent)?.as_map()?.entries.get(key.as_str())?;
+            Some((&entry.value, Some(entry)))
+        }
+        _ => Some((root.at(path)?, None)),
+    }
+}
+
+/// The map a change edits: its path, and the entry holding it when the planner already had
+/// that in hand (see [`Plan::holders`]).
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    path: &'a Path,
+    holder: Option<&'a Entry>,
+}
+
+impl<'a> Place<'a> {
+    /// What [`locate`] finds at the path, without the walk when the holder is known.
+    fn locate(self, root: &'a Node) -> Option<(&'a Node, Option<&'a Entry>)> {
+        match self.holder {
+            Some(holder) => Some((&holder.value, Some(holder))),
+            None => locate(root, self.path),
+        }
+    }
 }
 
 fn remove(source: &str, root: &Node, path: &Path, key: &str) -> Result<Edit, String> {
@@ -107,35 +142,35 @@ fn remove(source: &str, root: &Node, path: &Path, key: &str) -> Result<Edit, Str
 fn insert(
     source: &str,
     root: &Node,
-    path: &Path,
+    place: Place,
     key: &str,
     value: NewValue,
     after: Option<&str>,
     bools: BoolSpelling,
 ) -> Result<Edit, String> {
-    let node = root.at(path).ok_or("the mapping to edit is gone")?;
+    let (node, holder) = place.locate(root).ok_or("the mapping to edit is gone")?;
     if node.is_null() {
-        return insert_into_null(source, root, path, node, key, value, bools);
+        return insert_into_null(source, root, place.path, node, key, value, bools);
     }
-    let (_, map) = map_at(root, path)?;
+    let map = node.as_map().ok_or("the value to edit is not a mapping")?;
     let anchor = after
         .and_then(|k| map.entries.get(k))
         .or_else(|| map.entries.last().map(|(_, e)| e));
     let Some(anchor) = anchor else {
-        // `{}`: the first entry goes between the braces.
-        let style = KeyStyle::of(source, root, path, None, bools);
+        // `{}`: the first entry goes between the braces, written like the map's own key.
+        let style = KeyStyle::of(source, holder, bools);
         let at = node.span.start + 1;
         return Ok(Edit {
             range: at..at,
             content: flow_entry(key, value, &style),
         });
     };
-    let style = KeyStyle::of(source, root, path, Some(anchor), bools);
+    let style = KeyStyle::of(source, Some(anchor), bools);
     if !map.flow {
         // The new lines follow the anchor's last line, and end as it does.
         let eol = line_ending_near(source, anchor.value.span.end);
         let indent = key_indentation(source, anchor.key_span.start);
-        let unit = indent_unit(source, root, path);
+        let unit = indent_unit(source, map, holder);
         let mut content = block_entry(key, value, &indent, &unit, eol, &style);
         let mut at = next_line_start(source, anchor.value.span.end);
         if keeps_trailing_lines(source, &anchor.value) {
@@ -181,7 +216,7 @@ fn insert(
         });
     }
     let at = anchor.value.span.end;
-    let separator = entry_separator(source, root, path);
+    let separator = entry_separator(source, root, place.path);
     Ok(Edit {
         range: at..at,
         content: format!("{separator}{}", flow_entry(key, value, &style)),
@@ -202,12 +237,15 @@ fn insert_into_null(
     else {
         return Err("the empty value is not under a key".into());
     };
-    let (_, parent_map) = map_at(root, &parent.to_vec())?;
+    let (parent_node, parent_holder) = locate(root, parent).ok_or("the mapping to edit is gone")?;
+    let parent_map = parent_node
+        .as_map()
+        .ok_or("the value to edit is not a mapping")?;
     let owner = parent_map
         .entries
         .get(own_key.as_str())
         .ok_or("the empty value's key is gone")?;
-    let style = KeyStyle::of(source, root, &parent.to_vec(), Some(owner), bools);
+    let style = KeyStyle::of(source, Some(owner), bools);
     if !node.span.is_empty() || parent_map.flow {
         let content = format!("{{{}}}", flow_entry(key, value, &style));
         let content = if node.span.is_empty() {
@@ -221,7 +259,7 @@ fn insert_into_null(
         });
     }
     let eol = line_ending_near(source, owner.key_span.start);
-    let unit = indent_unit(source, root, &parent.to_vec());
+    let unit = indent_unit(source, parent_map, parent_holder);
     let indent = format!("{}{unit}", key_indentation(source, owner.key_span.start));
     let at = next_line_start(source, node.span.end);
     let mut content = block_entry(key, value, &indent, &unit, eol, &style);
@@ -250,20 +288,7 @@ impl KeyStyle {
         }
     }
 
-    fn of(
-        source: &str,
-        root: &Node,
-        path: &Path,
-        sample: Option<&Entry>,
-        bools: BoolSpelling,
-    ) -> Self {
-        let sample = sample.or_else(|| {
-            // An empty map: take the style of the map's own key.
-            let (Some(Seg::Key(k)), Some((_, parent))) = (path.last(), path.split_last()) else {
-                return None;
-            };
-            root.at(parent)?.as_map()?.entries.get(k.as_str())
-        });
+    fn of(source: &str, sample: Option<&Entry>, bools: BoolSpelling) -> Self {
         let Some(sample) = sample else {
             return KeyStyle {
                 bools,
@@ -287,10 +312,10 @@ impl KeyStyle {
         }
     }
 
-    fn key(&self, key: &str) -> String {
+    fn key<'k>(&self, key: &'k str) -> Cow<'k, str> {
         match self.quote {
-            Some(q) => format!("{q}{key}{q}"),
-            None => key.to_string(),
+            Some(q) => format!("{q}{key}{q}").into(),
+            None => key.into(),
         }
     }
 }
@@ -339,6 +364,7 @@ fn pretty_entry(
     }
 }
 
+/// Joined, not formatted: a fix that moves a key writes one of these for every event.
 fn block_entry(
     key: &str,
     value: NewValue,
@@ -347,18 +373,22 @@ fn block_entry(
     eol: &str,
     style: &KeyStyle,
 ) -> String {
+    let key = style.key(key);
     match value {
-        NewValue::ApiKeyRequiredTrue => format!(
-            "{indent}{}:{eol}{indent}{unit}{}: {}{eol}",
-            style.key(key),
-            style.key("ApiKeyRequired"),
-            style.bools.word(true)
-        ),
-        _ => format!(
-            "{indent}{}: {}{eol}",
-            style.key(key),
-            flow_value(value, style)
-        ),
+        NewValue::ApiKeyRequiredTrue => [
+            indent,
+            &key,
+            ":",
+            eol,
+            indent,
+            unit,
+            &style.key("ApiKeyRequired"),
+            ": ",
+            style.bools.word(true),
+            eol,
+        ]
+        .concat(),
+        _ => [indent, &key, ": ", &flow_value(value, style), eol].concat(),
     }
 }
 
@@ -381,30 +411,26 @@ fn keeps_trailing_lines(source: &str, node: &Node) -> bool {
 }
 
 /// The white space that puts a new key in the same column as the key at `offset`.
-fn key_indentation(source: &str, offset: usize) -> String {
+fn key_indentation(source: &str, offset: usize) -> Cow<'_, str> {
     if starts_line(source, offset) {
-        indentation_at(source, offset).to_string()
+        indentation_at(source, offset).into()
     } else {
-        " ".repeat(column(source, offset))
+        " ".repeat(column(source, offset)).into()
     }
 }
 
 /// How far this file indents a block mapping below its key: measured at the map being
-/// edited, else at its children, else anywhere in the file.
-fn indent_unit(source: &str, root: &Node, path: &Path) -> String {
+/// edited (below `holder`, the entry holding it), else at its children, else anywhere in
+/// the file.
+fn indent_unit(source: &str, map: &Map, holder: Option<&Entry>) -> String {
     let width_of = |map: &Map, parent_key_offset: usize| {
         let first = map.entries.first()?.1;
         let width =
             column(source, first.key_span.start).checked_sub(column(source, parent_key_offset))?;
         (width > 0 && !map.flow).then_some(width)
     };
-    let own = path.split_last().and_then(|(last, parent)| {
-        let Seg::Key(k) = last else { return None };
-        let parent_entry = root.at(parent)?.as_map()?.entries.get(k.as_str())?;
-        width_of(root.at(path)?.as_map()?, parent_entry.key_span.start)
-    });
+    let own = holder.and_then(|holder| width_of(map, holder.key_span.start));
     let from_children = || {
-        let map = root.at(path)?.as_map()?;
         map.entries
             .values()
             .find_map(|entry| width_of(entry.value.as_map()?, entry.key_span.start))

@@ -109,35 +109,40 @@ fn run(
     })?;
     let analysis = analyze::analyze(&template, rules);
     let plan = plan::plan(&template, &analysis, strategy);
-    let changes: Vec<_> = plan.changes().cloned().collect();
     let unverified = |message: String| CheckError {
         offset: None,
         message: format!("no fix written: {message}"),
         related: None,
     };
-    let mut edits = edits::render(source, &root, &changes).map_err(unverified)?;
+    let mut edits = edits::render(source, &root, &plan).map_err(unverified)?;
     tamper(&mut edits);
+    // Moved, not copied: a finding lists every event of its API.
     let findings = analysis
         .findings
-        .iter()
+        .into_iter()
         .map(|finding| Finding {
             rule: finding.rule,
-            api: finding.api.clone(),
-            source: finding.key.source.clone(),
-            key_span: finding.key.key_span.clone(),
-            preflight: finding.preflight.clone(),
-            events: finding.events.clone(),
+            api: finding.api,
+            source: finding.key.source,
+            key_span: finding.key.key_span,
+            preflight: finding.preflight,
+            events: finding.events,
         })
         .collect();
     let notes = analysis.notes;
+    // What stays of the plan no longer borrows the tree, which is about to change.
+    let plan::Plan {
+        fixes, refusals, ..
+    } = plan;
     let fixed = if edits.is_empty() {
         None
     } else {
         // The original tree takes the changes in place and is dropped once checked, so
         // the tree and the fixed text are never held together.
+        let changes: Vec<_> = fixes.iter().flat_map(|fix| &fix.changes).collect();
         plan::apply_to_tree(&mut root, &changes)
             .ok_or_else(|| unverified("the planned changes do not apply to the template".into()))?;
-        verify::settles(&root, strategy, rules, plan.refusals.len()).map_err(unverified)?;
+        verify::settles(&root, strategy, rules, refusals.len()).map_err(unverified)?;
         let expected = root.fingerprint();
         drop(root);
         let fixed = edits::apply(source, &edits);
@@ -147,8 +152,8 @@ fn run(
     Ok(Checked {
         findings,
         notes,
-        fixes: plan.fixes,
-        refusals: plan.refusals,
+        fixes,
+        refusals,
         edits,
         fixed,
     })

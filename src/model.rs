@@ -1,7 +1,10 @@
 //! What samfix needs to know of a SAM template: the APIs, the `Type: Api` events that
 //! target them, and the `Globals.Api` settings they inherit (see SAM-FACTS.md).
 
-use crate::parse::{Kind, Node, Path, Seg};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::parse::{Entry, Kind, Node, Path, Seg};
 
 pub const IMPLICIT_API: &str = "ServerlessRestApi";
 const SAM_TRANSFORM: &str = "AWS::Serverless-2016-10-31";
@@ -12,10 +15,11 @@ pub struct Template<'t> {
     pub apis: Vec<Api<'t>>,
     pub events: Vec<ApiEvent<'t>>,
     /// Logical ids of every resource, for telling a typo from a reference SAM can't follow.
-    pub resource_ids: Vec<String>,
+    pub resource_ids: Vec<&'t str>,
     /// Indexes into `events` by the API they target: every API asks for its events, and a
-    /// scan per API would make large templates quadratic.
-    events_by_api: std::collections::HashMap<String, Vec<usize>>,
+    /// scan per API would make large templates quadratic. Hashed with foldhash, as the
+    /// tree's maps are: every event is filed here.
+    events_by_api: HashMap<&'t str, Vec<usize>, foldhash::fast::RandomState>,
 }
 
 /// An `AWS::Serverless::Api` resource, or the implicit `ServerlessRestApi`.
@@ -27,23 +31,33 @@ pub struct Api<'t> {
 }
 
 /// A `Type: Api` event of a Function or StateMachine.
+///
+/// Its names are borrowed from the tree and its path is built only when asked for: a large
+/// template has tens of thousands of events, and most are only read, never edited.
 pub struct ApiEvent<'t> {
-    pub owner: String,
-    pub name: String,
-    /// Path of the event's `Properties` map.
-    pub properties: Path,
-    pub node: &'t Node,
-    pub target: Target,
-    pub method: Option<String>,
+    pub owner: &'t str,
+    pub name: &'t str,
+    /// Path of the map that holds the owner: `Resources`, or a `Fn::ForEach` body in it.
+    /// One per such map, shared by its events.
+    resources: Rc<Path>,
+    /// The entry whose value is the event's `Properties` map (an entry of another map when a
+    /// merge key brings it).
+    pub properties: &'t Entry,
+    /// Whether [`ApiEvent::properties_path`] ends at `properties`, with no alias or merge key
+    /// on the way and no node on it that carries an anchor or is an alias: then an edit of
+    /// that path lands in `properties`, and nothing else shares it.
+    pub unshared: bool,
+    pub target: Target<'t>,
+    pub method: Option<&'t str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub enum Target<'t> {
     /// No `RestApiId`: the implicit API.
     Implicit,
     /// `!Ref X`, `{Ref: X}` or the plain string `X`; `span` is where X is written.
     Named {
-        id: String,
+        id: &'t str,
         span: std::ops::Range<usize>,
     },
     /// Anything else: SAM rejects it, and samfix can't tell which API is meant.
@@ -87,7 +101,8 @@ impl<'t> Template<'t> {
             resource_ids: Vec::new(),
             events_by_api: Default::default(),
         };
-        if let Some(resources) = root.get("Resources") {
+        if let Some((entry, indirect)) = root.lookup("Resources") {
+            let resources = &entry.value;
             if resources.resolved().as_map().is_none() && !resources.is_null() {
                 return Err(ModelError {
                     offset: resources.span.start,
@@ -97,7 +112,12 @@ impl<'t> Template<'t> {
                     ),
                 });
             }
-            template.read_resources(resources, vec![Seg::Key("Resources".into())]);
+            let unshared = !indirect && !is_shared(root) && !is_shared(resources);
+            template.read_resources(
+                resources,
+                Rc::new(vec![Seg::Key("Resources".into())]),
+                unshared,
+            );
         }
         if template
             .events
@@ -112,78 +132,101 @@ impl<'t> Template<'t> {
         }
         for (index, event) in template.events.iter().enumerate() {
             if let Some(api_id) = event.target_id() {
-                let ids = template
+                template
                     .events_by_api
-                    .entry(api_id.to_string())
-                    .or_default();
-                ids.push(index);
+                    .entry(api_id)
+                    .or_default()
+                    .push(index);
             }
         }
         Ok(template)
     }
 
-    fn read_resources(&mut self, resources: &'t Node, path: Path) {
+    /// `path` leads to `resources`; `unshared` says it does so the way
+    /// [`ApiEvent::unshared`] means.
+    fn read_resources(&mut self, resources: &'t Node, path: Rc<Path>, unshared: bool) {
         let Some(map) = resources.as_map() else {
             return;
         };
         for (id, entry) in &map.entries {
-            let mut resource_path = path.clone();
-            resource_path.push(Seg::Key(id.to_string()));
             if id.starts_with("Fn::ForEach::") {
                 // [Identifier, Collection, {LogicalId${Identifier}: Resource}]
                 if let Some(body) = entry.value.as_seq().and_then(|seq| seq.items.get(2)) {
-                    resource_path.push(Seg::Index(2));
-                    self.read_resources(body, resource_path);
+                    let mut body_path = Path::clone(&path);
+                    body_path.extend([Seg::Key(id.to_string()), Seg::Index(2)]);
+                    let unshared = unshared && !is_shared(&entry.value) && !is_shared(body);
+                    self.read_resources(body, Rc::new(body_path), unshared);
                 }
                 continue;
             }
-            self.resource_ids.push(id.to_string());
-            self.read_resource(id, &entry.value, resource_path);
+            self.resource_ids.push(id);
+            self.read_resource(id, &entry.value, &path, unshared);
         }
     }
 
-    fn read_resource(&mut self, id: &str, resource: &'t Node, path: Path) {
-        let kind = resource.get("Type").and_then(Node::as_str);
-        let properties_path = child(&path, "Properties");
-        let properties = resource.get("Properties");
+    /// `resources` is the path of the map holding the resource `id`; `unshared` as in
+    /// [`Template::read_resources`].
+    fn read_resource(
+        &mut self,
+        id: &'t str,
+        resource: &'t Node,
+        resources: &Rc<Path>,
+        unshared: bool,
+    ) {
+        let kind = get(resource, "Type").and_then(Node::as_str);
+        let properties = lookup(resource, "Properties");
         match kind {
             Some("AWS::Serverless::Api") => {
+                let mut properties_path = Path::clone(resources);
+                properties_path.extend([Seg::Key(id.to_string()), Seg::Key("Properties".into())]);
                 self.apis.push(Api {
                     id: id.to_string(),
                     properties: Some(properties_path),
-                    node: properties,
+                    node: properties.map(|(entry, _)| &entry.value),
                 });
             }
             Some("AWS::Serverless::Function" | "AWS::Serverless::StateMachine") => {
-                let Some(events) = properties
-                    .and_then(|p| p.get("Events"))
-                    .and_then(|e| e.as_map())
-                else {
+                let Some((properties, properties_indirect)) = properties else {
                     return;
                 };
-                let events_path = child(&properties_path, "Events");
-                for (name, event) in &events.entries {
-                    if event.value.get("Type").and_then(Node::as_str) != Some("Api") {
+                let properties = &properties.value;
+                let Some((events, events_indirect)) = lookup(properties, "Events") else {
+                    return;
+                };
+                let events = &events.value;
+                let Some(map) = events.as_map() else {
+                    return;
+                };
+                let unshared = unshared
+                    && !is_shared(resource)
+                    && !properties_indirect
+                    && !is_shared(properties)
+                    && !events_indirect
+                    && !is_shared(events);
+                for (name, event) in &map.entries {
+                    if get(&event.value, "Type").and_then(Node::as_str) != Some("Api") {
                         continue;
                     }
-                    let Some(props) = event.value.get("Properties") else {
+                    let Some((properties, props_indirect)) = lookup(&event.value, "Properties")
+                    else {
                         continue;
                     };
-                    let target = match props.get("RestApiId") {
+                    let props = &properties.value;
+                    let target = match get(props, "RestApiId") {
                         None => Target::Implicit,
                         Some(node) => rest_api_target(node),
                     };
-                    let method = props
-                        .get("Method")
-                        .and_then(Node::as_str)
-                        .map(str::to_string);
                     self.events.push(ApiEvent {
-                        owner: id.to_string(),
-                        name: name.to_string(),
-                        properties: child(&child(&events_path, name), "Properties"),
-                        node: props,
+                        owner: id,
+                        name,
+                        resources: Rc::clone(resources),
+                        properties,
+                        unshared: unshared
+                            && !is_shared(&event.value)
+                            && !props_indirect
+                            && !is_shared(props),
                         target,
-                        method,
+                        method: get(props, "Method").and_then(Node::as_str),
                     });
                 }
             }
@@ -209,39 +252,52 @@ impl<'t> Template<'t> {
     }
 }
 
-impl ApiEvent<'_> {
-    pub fn target_id(&self) -> Option<&str> {
-        match &self.target {
+impl<'t> ApiEvent<'t> {
+    pub fn target_id(&self) -> Option<&'t str> {
+        match self.target {
             Target::Implicit => Some(IMPLICIT_API),
             Target::Named { id, .. } => Some(id),
             Target::Unresolvable { .. } => None,
         }
     }
 
+    /// Path of the event's `Properties` map.
+    pub fn properties_path(&self) -> Path {
+        let mut path = Vec::with_capacity(self.resources.len() + 5);
+        path.extend_from_slice(&self.resources);
+        path.extend([
+            Seg::Key(self.owner.to_string()),
+            Seg::Key("Properties".into()),
+            Seg::Key("Events".into()),
+            Seg::Key(self.name.to_string()),
+            Seg::Key("Properties".into()),
+        ]);
+        path
+    }
+
     pub fn is_options(&self) -> bool {
         self.method
-            .as_deref()
             .is_some_and(|m| m.eq_ignore_ascii_case("options"))
     }
 
     pub fn label(&self) -> String {
-        format!("{}.{}", self.owner, self.name)
+        [self.owner, ".", self.name].concat()
     }
 }
 
-fn rest_api_target(node: &Node) -> Target {
+fn rest_api_target(node: &Node) -> Target<'_> {
     let unresolvable = || Target::Unresolvable {
         span: node.span.clone(),
     };
     let resolved = node.resolved();
     match &resolved.kind {
         Kind::Scalar(scalar) if resolved.tag.as_deref() == Some("!Ref") => Target::Named {
-            id: scalar.value.to_string(),
+            id: &scalar.value,
             span: resolved.span.clone(),
         },
         Kind::Scalar(_) if resolved.tag.is_none() => match resolved.as_str() {
             Some(id) => Target::Named {
-                id: id.to_string(),
+                id,
                 span: resolved.span.clone(),
             },
             None => unresolvable(),
@@ -250,7 +306,7 @@ fn rest_api_target(node: &Node) -> Target {
             match map.entries.get("Ref") {
                 Some(entry) => match entry.value.as_str() {
                     Some(id) => Target::Named {
-                        id: id.to_string(),
+                        id,
                         span: entry.value.span.clone(),
                     },
                     None => unresolvable(),
@@ -266,6 +322,41 @@ pub fn child(path: &Path, key: &str) -> Path {
     let mut path = path.clone();
     path.push(Seg::Key(key.to_string()));
     path
+}
+
+/// [`Node::lookup`], with its answer, reading a small map's own keys in order instead of
+/// through its hash index: resources and events have a handful of keys each, and reading
+/// them where they lie saves a cache miss on every map the model reads, which on a large
+/// template is most of the model's time.
+pub fn lookup<'n>(node: &'n Node, key: &str) -> Option<(&'n Entry, bool)> {
+    const SMALL: usize = 16;
+    let Some(map) = node.as_map().filter(|map| map.entries.len() <= SMALL) else {
+        return node.lookup(key);
+    };
+    let mut merges = false;
+    for (k, entry) in &map.entries {
+        if k == key {
+            return Some((entry, false));
+        }
+        merges |= k == "<<";
+    }
+    // Not among its own keys: only a merge key can bring it.
+    if merges {
+        node.lookup(key)
+    } else {
+        None
+    }
+}
+
+/// [`Node::get`], through [`lookup`].
+pub fn get<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
+    lookup(node, key).map(|(entry, _)| &entry.value)
+}
+
+/// Whether a node carries an anchor or is an alias: an edit there would also change, or
+/// could not reach, what the alias shares (as in [`Node::shared_on_path`]).
+pub fn is_shared(node: &Node) -> bool {
+    node.anchored || matches!(node.kind, Kind::Alias(_))
 }
 
 /// Whether a node is an intrinsic function (`!If ...` or `{Fn::If: ...}`), whose value
@@ -296,5 +387,32 @@ fn describe(node: &Node) -> &'static str {
         Kind::Map(_) => "a mapping",
         Kind::Alias(_) => "an alias",
         Kind::Skipped(_) => "a value",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_answers_as_node_lookup_does() {
+        let many: Vec<String> = (0..20).map(|i| format!("k{i}: {i}")).collect();
+        let source = format!(
+            "base: &b {{x: 1, y: 2}}\nown: {{x: 3, z: 4}}\nmerged: {{<<: *b, z: 5}}\n\
+             alias: *b\nmany: {{{}}}\nempty:\n",
+            many.join(", ")
+        );
+        let root = crate::parse::parse(&source).unwrap();
+        let mut nodes = vec![&root];
+        nodes.extend(root.as_map().unwrap().entries.values().map(|e| &e.value));
+        for node in nodes {
+            for key in ["x", "y", "z", "<<", "k3", "k19", "missing"] {
+                let ours = lookup(node, key).map(|(entry, via)| (std::ptr::from_ref(entry), via));
+                let theirs = node
+                    .lookup(key)
+                    .map(|(entry, via)| (std::ptr::from_ref(entry), via));
+                assert_eq!(ours, theirs, "`{key}` in {:?}", node.span);
+            }
+        }
     }
 }

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use crate::analyze::{settings, Analysis, ApiSettings, AuthSetting, Finding, KeySource, Rule};
-use crate::model::{child, is_intrinsic, Template};
-use crate::parse::{display_path, Kind, Node, Path, Seg, Span};
+use crate::model::{child, is_intrinsic, is_shared, lookup, ApiEvent, Template};
+use crate::parse::{display_path, Entry, Kind, Node, Path, Seg, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Strategy {
@@ -76,18 +76,23 @@ pub struct Refusal {
     pub reason: String,
 }
 
-pub struct Plan {
+pub struct Plan<'t> {
     pub fixes: Vec<Fix>,
     pub refusals: Vec<Refusal>,
+    /// One for each change of [`Plan::changes`], in that order: the map entry holding the map
+    /// an insert adds to, when the planner had it in hand. Rendering starts there instead of
+    /// walking the path from the root again, which on a large template costs more than the
+    /// rest of the edit.
+    pub holders: Vec<Option<&'t Entry>>,
 }
 
-impl Plan {
+impl Plan<'_> {
     pub fn changes(&self) -> impl Iterator<Item = &Change> {
         self.fixes.iter().flat_map(|fix| fix.changes.iter())
     }
 }
 
-pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Plan {
+pub fn plan<'t>(template: &Template<'t>, analysis: &Analysis, strategy: Strategy) -> Plan<'t> {
     // Once per API, not once per finding: a template with many APIs stays linear.
     let mut notes = Vec::new();
     let all_settings: Vec<_> = template
@@ -107,6 +112,7 @@ pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Pla
     let mut plan = Plan {
         fixes: Vec::new(),
         refusals: Vec::new(),
+        holders: Vec::new(),
     };
     for ((rule, source), findings) in groups {
         let apis: Vec<String> = findings.iter().map(|f| f.api.clone()).collect();
@@ -118,55 +124,63 @@ pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Pla
             span: key.key_span.clone(),
             reason,
         };
-        let fix = |strategy, reason: String, changes| Fix {
-            rule,
-            source: source.clone(),
-            apis: apis.clone(),
-            strategy,
-            reason,
-            changes,
+        let fix = |strategy, reason: String, (changes, holders): Located<'t>| {
+            let fix = Fix {
+                rule,
+                source: source.clone(),
+                apis: apis.clone(),
+                strategy,
+                reason,
+                changes,
+            };
+            (fix, holders)
         };
         let events = || move_to_events(template, &all_settings, analysis, key, global_key_moves);
-        let flag = || preflight_flag(template, &all_settings, &findings, key, rule);
+        let flag = || {
+            let changes = preflight_flag(template, &all_settings, &findings, key, rule)?;
+            let holders = vec![None; changes.len()];
+            Ok((changes, holders))
+        };
         let outcome = match (rule, strategy) {
             // The authorizer has one fix, whatever the strategy for keys.
-            (Rule::AuthorizerOnPreflight, _) => flag().map(|changes| {
+            (Rule::AuthorizerOnPreflight, _) => flag().map(|located| {
                 fix(
                     Strategy::Flag,
                     "AddDefaultAuthorizerToCorsPreflight: false keeps the authorizer off the preflight".into(),
-                    changes,
+                    located,
                 )
             }),
             (_, strategy) => match strategy {
             Strategy::Events => {
-                events().map(|(changes, reason)| fix(Strategy::Events, reason, changes))
+                events().map(|(located, reason)| fix(Strategy::Events, reason, located))
             }
-            Strategy::Flag => flag().map(|changes| {
+            Strategy::Flag => flag().map(|located| {
                 fix(
                     Strategy::Flag,
                     "AddApiKeyRequiredToCorsPreflight: false keeps the key off the preflight"
                         .into(),
-                    changes,
+                    located,
                 )
             }),
             Strategy::Auto => match events() {
-                Ok((changes, reason)) => Ok(fix(Strategy::Events, reason, changes)),
-                Err(why_not) => flag().map(|changes| {
+                Ok((located, reason)) => Ok(fix(Strategy::Events, reason, located)),
+                Err(why_not) => flag().map(|located| {
                     fix(
                         Strategy::Flag,
                         format!("not moved to the events: {why_not}"),
-                        changes,
+                        located,
                     )
                 }),
             },
             },
         };
         match outcome {
-            Ok(fix) => {
+            Ok((fix, holders)) => {
                 global_key_moves |= rule == Rule::ApiKeyOnPreflight
                     && source == KeySource::Globals
                     && fix.strategy == Strategy::Events;
-                plan.fixes.push(fix)
+                plan.fixes.push(fix);
+                plan.holders.extend(holders);
             }
             Err(reason) => plan.refusals.push(refuse(reason)),
         }
@@ -174,14 +188,17 @@ pub fn plan(template: &Template, analysis: &Analysis, strategy: Strategy) -> Pla
     plan
 }
 
+/// Changes, and for each the entry holding the map it adds to if known (see [`Plan::holders`]).
+type Located<'t> = (Vec<Change>, Vec<Option<&'t Entry>>);
+
 /// Remove the API-level key and require it on every event of every API that loses it.
-fn move_to_events(
-    template: &Template,
+fn move_to_events<'t>(
+    template: &Template<'t>,
     all_settings: &[ApiSettings],
     analysis: &Analysis,
     key: &AuthSetting,
     global_key_moves: bool,
-) -> Result<(Vec<Change>, String), String> {
+) -> Result<(Located<'t>, String), String> {
     editable(template, key)?;
     // Every API that reads this key loses it, not only those with a preflight.
     let losing: Vec<_> = template
@@ -227,18 +244,20 @@ fn move_to_events(
         ));
     }
     let mut changes = vec![removal(template.root, &key.auth, "ApiKeyRequired")];
+    let mut holders = vec![None];
     for (api, _) in &losing {
         for event in template.events_of(&api.id) {
-            if let Some(change) = event_change(template.root, &event.properties, event.is_options())
+            if let Some((change, holder)) = event_change(template.root, event)
                 .map_err(|why| format!("event `{}`: {why}", event.label()))?
             {
                 changes.push(change);
+                holders.push(holder);
             }
         }
     }
     let ids: Vec<&str> = losing.iter().map(|(api, _)| api.id.as_str()).collect();
     Ok((
-        changes,
+        (changes, holders),
         format!(
             "SAM generates the body of {}, so the events carry the key",
             ids.join(", ")
@@ -248,62 +267,73 @@ fn move_to_events(
 
 /// What an event of an API that loses its key needs: the key, unless it is an OPTIONS
 /// method, and never `ApiKeyRequired: false`, which SAM rejects once the API has no key.
-fn event_change(
+/// With the change, the entry holding the map it adds to, if known (see [`Plan::holders`]).
+fn event_change<'t>(
     root: &Node,
-    properties: &Path,
-    is_options: bool,
-) -> Result<Option<Change>, String> {
-    if root.shared_on_path(properties).is_some() {
-        return Err("it sits in YAML shared through an anchor or alias".into());
-    }
-    let props = root
-        .at(properties)
-        .ok_or("its `Properties` can't be edited")?;
-    let Some((auth_entry, indirect)) = props.lookup("Auth") else {
-        return Ok((!is_options).then(|| Change::Insert {
-            map: properties.clone(),
+    event: &ApiEvent<'t>,
+) -> Result<Option<(Change, Option<&'t Entry>)>, String> {
+    let properties = event.properties_path();
+    let is_options = event.is_options();
+    // The model knows, for almost every event, that its path leads straight to its node;
+    // walking each path from the root again costs more than the rest of the plan.
+    let props = if event.unshared {
+        &event.properties.value
+    } else {
+        if root.shared_on_path(&properties).is_some() {
+            return Err("it sits in YAML shared through an anchor or alias".into());
+        }
+        root.at(&properties)
+            .ok_or("its `Properties` can't be edited")?
+    };
+    let Some((auth_entry, indirect)) = lookup(props, "Auth") else {
+        let change = Change::Insert {
+            map: properties,
             key: "Auth".into(),
             value: NewValue::ApiKeyRequiredTrue,
             after: None,
-        }));
+        };
+        let holder = event.unshared.then_some(event.properties);
+        return Ok((!is_options).then_some((change, holder)));
     };
-    let auth_path = child(properties, "Auth");
+    let auth_path = child(&properties, "Auth");
     let auth = &auth_entry.value;
-    if indirect || root.shared_on_path(&auth_path).is_some() {
+    // Nothing on the way to `props` is shared, and `props` holds `Auth` itself unless it is
+    // indirect: only the `Auth` node itself can be shared.
+    if indirect || is_shared(auth) {
         return Err("its `Auth` comes through an anchor, alias or merge key".into());
     }
     if is_intrinsic(auth) {
         return Err("its `Auth` is an intrinsic function".into());
     }
     if auth.is_null() {
-        return Ok((!is_options).then(|| Change::Insert {
+        let change = Change::Insert {
             map: auth_path,
             key: "ApiKeyRequired".into(),
             value: NewValue::True,
             after: None,
-        }));
+        };
+        return Ok((!is_options).then_some((change, None)));
     }
     if auth.as_map().is_none() {
         return Err("its `Auth` is not a mapping".into());
     }
-    match auth.lookup("ApiKeyRequired") {
-        Some((_, true)) => Err("its `ApiKeyRequired` comes through a merge key".into()),
-        Some((entry, false)) if entry.value.is_truthy() => Ok(None),
-        Some((entry, false)) if entry.value.is_null() => {
-            Ok((!is_options).then(|| Change::Replace {
-                path: child(&auth_path, "ApiKeyRequired"),
-                value: NewValue::True,
-            }))
-        }
-        Some(_) => Ok(Some(removal(root, &auth_path, "ApiKeyRequired"))),
-        None if is_options => Ok(None),
-        None => Ok(Some(Change::Insert {
+    let change = match lookup(auth, "ApiKeyRequired") {
+        Some((_, true)) => return Err("its `ApiKeyRequired` comes through a merge key".into()),
+        Some((entry, false)) if entry.value.is_truthy() => None,
+        Some((entry, false)) if entry.value.is_null() => (!is_options).then(|| Change::Replace {
+            path: child(&auth_path, "ApiKeyRequired"),
+            value: NewValue::True,
+        }),
+        Some(_) => Some(removal(root, &auth_path, "ApiKeyRequired")),
+        None if is_options => None,
+        None => Some(Change::Insert {
             map: auth_path,
             key: "ApiKeyRequired".into(),
             value: NewValue::True,
             after: None,
-        })),
-    }
+        }),
+    };
+    Ok(change.map(|change| (change, None)))
 }
 
 /// The rule's preflight flag set to false beside the setting (`AddApiKeyRequiredToCorsPreflight`
@@ -399,7 +429,7 @@ fn removal(root: &Node, map: &Path, key: &str) -> Change {
 /// Turns the tree into the value the changes should produce, for checking the text edits.
 /// `None` when a change does not apply. Anchored values keep their old content in the
 /// aliases that copy them, so an edit through an anchor never looks right.
-pub fn apply_to_tree(tree: &mut Node, changes: &[Change]) -> Option<()> {
+pub fn apply_to_tree(tree: &mut Node, changes: &[&Change]) -> Option<()> {
     for change in changes {
         match change {
             Change::Remove { map, key } => {
