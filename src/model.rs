@@ -173,8 +173,8 @@ impl<'t> Template<'t> {
         resources: &Rc<Path>,
         unshared: bool,
     ) {
-        let kind = get(resource, "Type").and_then(Node::as_str);
-        let properties = lookup(resource, "Properties");
+        let kind = resource.get("Type").and_then(Node::as_str);
+        let properties = resource.lookup("Properties");
         match kind {
             Some("AWS::Serverless::Api") => {
                 let mut properties_path = Path::clone(resources);
@@ -190,7 +190,7 @@ impl<'t> Template<'t> {
                     return;
                 };
                 let properties = &properties.value;
-                let Some((events, events_indirect)) = lookup(properties, "Events") else {
+                let Some((events, events_indirect)) = properties.lookup("Events") else {
                     return;
                 };
                 let events = &events.value;
@@ -204,15 +204,15 @@ impl<'t> Template<'t> {
                     && !events_indirect
                     && !is_shared(events);
                 for (name, event) in &map.entries {
-                    if get(&event.value, "Type").and_then(Node::as_str) != Some("Api") {
+                    if event.value.get("Type").and_then(Node::as_str) != Some("Api") {
                         continue;
                     }
-                    let Some((properties, props_indirect)) = lookup(&event.value, "Properties")
+                    let Some((properties, props_indirect)) = event.value.lookup("Properties")
                     else {
                         continue;
                     };
                     let props = &properties.value;
-                    let target = match get(props, "RestApiId") {
+                    let target = match props.get("RestApiId") {
                         None => Target::Implicit,
                         Some(node) => rest_api_target(node),
                     };
@@ -226,7 +226,7 @@ impl<'t> Template<'t> {
                             && !props_indirect
                             && !is_shared(props),
                         target,
-                        method: get(props, "Method").and_then(Node::as_str),
+                        method: props.get("Method").and_then(Node::as_str),
                     });
                 }
             }
@@ -324,35 +324,6 @@ pub fn child(path: &Path, key: &str) -> Path {
     path
 }
 
-/// [`Node::lookup`], with its answer, reading a small map's own keys in order instead of
-/// through its hash index: resources and events have a handful of keys each, and reading
-/// them where they lie saves a cache miss on every map the model reads, which on a large
-/// template is most of the model's time.
-pub fn lookup<'n>(node: &'n Node, key: &str) -> Option<(&'n Entry, bool)> {
-    const SMALL: usize = 16;
-    let Some(map) = node.as_map().filter(|map| map.entries.len() <= SMALL) else {
-        return node.lookup(key);
-    };
-    let mut merges = false;
-    for (k, entry) in &map.entries {
-        if k == key {
-            return Some((entry, false));
-        }
-        merges |= k == "<<";
-    }
-    // Not among its own keys: only a merge key can bring it.
-    if merges {
-        node.lookup(key)
-    } else {
-        None
-    }
-}
-
-/// [`Node::get`], through [`lookup`].
-pub fn get<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
-    lookup(node, key).map(|(entry, _)| &entry.value)
-}
-
 /// Whether a node carries an anchor or is an alias: an edit there would also change, or
 /// could not reach, what the alias shares (as in [`Node::shared_on_path`]).
 pub fn is_shared(node: &Node) -> bool {
@@ -387,32 +358,5 @@ fn describe(node: &Node) -> &'static str {
         Kind::Map(_) => "a mapping",
         Kind::Alias(_) => "an alias",
         Kind::Skipped(_) => "a value",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lookup_answers_as_node_lookup_does() {
-        let many: Vec<String> = (0..20).map(|i| format!("k{i}: {i}")).collect();
-        let source = format!(
-            "base: &b {{x: 1, y: 2}}\nown: {{x: 3, z: 4}}\nmerged: {{<<: *b, z: 5}}\n\
-             alias: *b\nmany: {{{}}}\nempty:\n",
-            many.join(", ")
-        );
-        let root = crate::parse::parse(&source).unwrap();
-        let mut nodes = vec![&root];
-        nodes.extend(root.as_map().unwrap().entries.values().map(|e| &e.value));
-        for node in nodes {
-            for key in ["x", "y", "z", "<<", "k3", "k19", "missing"] {
-                let ours = lookup(node, key).map(|(entry, via)| (std::ptr::from_ref(entry), via));
-                let theirs = node
-                    .lookup(key)
-                    .map(|(entry, via)| (std::ptr::from_ref(entry), via));
-                assert_eq!(ours, theirs, "`{key}` in {:?}", node.span);
-            }
-        }
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::analyze::{settings, Analysis, ApiSettings, AuthSetting, Finding, KeySource, Rule};
-use crate::model::{child, is_intrinsic, is_shared, lookup, ApiEvent, Template};
+use crate::model::{child, is_intrinsic, is_shared, ApiEvent, Template};
 use crate::parse::{display_path, Entry, Kind, Node, Path, Seg, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -285,7 +285,7 @@ fn event_change<'t>(
         root.at(&properties)
             .ok_or("its `Properties` can't be edited")?
     };
-    let Some((auth_entry, indirect)) = lookup(props, "Auth") else {
+    let Some((auth_entry, indirect)) = props.lookup("Auth") else {
         let change = Change::Insert {
             map: properties,
             key: "Auth".into(),
@@ -317,7 +317,7 @@ fn event_change<'t>(
     if auth.as_map().is_none() {
         return Err("its `Auth` is not a mapping".into());
     }
-    let change = match lookup(auth, "ApiKeyRequired") {
+    let change = match auth.lookup("ApiKeyRequired") {
         Some((_, true)) => return Err("its `ApiKeyRequired` comes through a merge key".into()),
         Some((entry, false)) if entry.value.is_truthy() => None,
         Some((entry, false)) if entry.value.is_null() => (!is_options).then(|| Change::Replace {
