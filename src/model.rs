@@ -153,7 +153,7 @@ impl<'t> Template<'t> {
                 // [Identifier, Collection, {LogicalId${Identifier}: Resource}]
                 if let Some(body) = entry.value.as_seq().and_then(|seq| seq.items.get(2)) {
                     let mut body_path = Path::clone(&path);
-                    body_path.extend([Seg::Key(id.to_string()), Seg::Index(2)]);
+                    body_path.extend([Seg::Key(id.clone()), Seg::Index(2)]);
                     let unshared = unshared && !is_shared(&entry.value) && !is_shared(body);
                     self.read_resources(body, Rc::new(body_path), unshared);
                 }
@@ -178,7 +178,7 @@ impl<'t> Template<'t> {
         match kind {
             Some("AWS::Serverless::Api") => {
                 let mut properties_path = Path::clone(resources);
-                properties_path.extend([Seg::Key(id.to_string()), Seg::Key("Properties".into())]);
+                properties_path.extend([Seg::Key(id.into()), Seg::Key("Properties".into())]);
                 self.apis.push(Api {
                     id: id.to_string(),
                     properties: Some(properties_path),
@@ -266,10 +266,10 @@ impl<'t> ApiEvent<'t> {
         let mut path = Vec::with_capacity(self.resources.len() + 5);
         path.extend_from_slice(&self.resources);
         path.extend([
-            Seg::Key(self.owner.to_string()),
+            Seg::Key(self.owner.into()),
             Seg::Key("Properties".into()),
             Seg::Key("Events".into()),
-            Seg::Key(self.name.to_string()),
+            Seg::Key(self.name.into()),
             Seg::Key("Properties".into()),
         ]);
         path
@@ -320,7 +320,7 @@ fn rest_api_target(node: &Node) -> Target<'_> {
 
 pub fn child(path: &Path, key: &str) -> Path {
     let mut path = path.clone();
-    path.push(Seg::Key(key.to_string()));
+    path.push(Seg::Key(key.into()));
     path
 }
 

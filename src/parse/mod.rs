@@ -743,7 +743,7 @@ mod fingerprint {
 /// One step on the way from the document root to a node.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Seg {
-    Key(String),
+    Key(CompactString),
     Index(usize),
 }
 
