@@ -23,8 +23,10 @@ import platform
 import shlex
 import shutil
 import subprocess
+import statistics
 import sys
 import tempfile
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUAMEL_VERSION = "0.19.1"
@@ -50,9 +52,9 @@ class Settings:
     def large_runs(self, size):
         """Runs for a generated template: fewer where one run takes seconds."""
         if size >= 10 * MB:
-            return 3, 1
+            return 9, 1
         if size >= MB:
-            return (3, 1) if self.quick else (7, 1)
+            return (3, 1) if self.quick else (15, 1)
         return (10, 2) if self.quick else (30, 3)
 
 
@@ -169,6 +171,22 @@ def hyperfine(command, runs, warmup, work, prepare=None):
         sys.exit(f"hyperfine failed on {shlex.join(command)}:\n{done.stderr}")
     with open(export, encoding="utf-8") as fh:
         return json.load(fh)["results"][0]["median"]
+
+
+def interleaved(commands, runs, warmup):
+    """Median wall time in seconds of each command (a dict of name to list of words), run
+    one of each per round: on a shared machine the speed drifts from second to second, and
+    alternating lets the drift fall on every command alike, which the ratios between them
+    need. For runs of tens of milliseconds and more, where starting a process from Python
+    costs little beside them."""
+    samples = {name: [] for name in commands}
+    for round_ in range(warmup + runs):
+        for name, command in commands.items():
+            start = time.perf_counter()
+            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if round_ >= warmup:
+                samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def restore_and_sync(pristine, copy, files):
@@ -362,9 +380,11 @@ def large(table, notes, cfg, samfix, floor, work):
             f"and its diff inserts {inserted} event `Auth`s"
         )
         runs, warmup = cfg.large_runs(target)
-        measured = {}
-        for name, command in commands.items():
-            measured[name] = (hyperfine(command, runs, warmup, work), peak_rss(command, work))
+        if target >= MB:
+            times = interleaved(commands, runs, warmup)
+        else:
+            times = {name: hyperfine(command, runs, warmup, work) for name, command in commands.items()}
+        measured = {name: (times[name], peak_rss(command, work)) for name, command in commands.items()}
         results[target] = (size, measured)
 
         floor_t, floor_m = measured["floor"]
@@ -439,7 +459,7 @@ with open(sys.argv[1]) as source, open(sys.argv[2], "w") as out:
 def shapes(table, cfg, samfix, python, work):
     """Growth of a check over the layouts in TO_MINIFIED_JSON's comment, per size step."""
     sizes = cfg.sizes[-2:]
-    times = {"booleans spelled yes": {}, "one-line JSON": {}}
+    files = {"booleans spelled yes": {}, "one-line JSON": {}}
     for target in sizes:
         source = os.path.join(work, f"generated-{target}.yaml")
         yes = os.path.join(work, f"yes-{target}.yaml")
@@ -447,11 +467,15 @@ def shapes(table, cfg, samfix, python, work):
             out.write(fh.read().replace(": true", ": yes"))
         minified = os.path.join(work, f"minified-{target}.json")
         run([python, "-c", TO_MINIFIED_JSON, source, minified])
-        runs, warmup = cfg.large_runs(target)
-        for name, path in (("booleans spelled yes", yes), ("one-line JSON", minified)):
-            progress(f"shapes: {name}, {fmt_size(target)}")
-            command = [samfix, "--max-size", str(MAX_SIZE), path]
-            times[name][target] = hyperfine(command, runs, warmup, work)
+        files["booleans spelled yes"][target] = yes
+        files["one-line JSON"][target] = minified
+    runs, warmup = cfg.large_runs(sizes[-1])
+    times = {}
+    for name, by_size in files.items():
+        progress(f"shapes: {name}, " + " and ".join(fmt_size(size) for size in sizes))
+        # The sizes alternate, so that drift falls on both ends of the ratio alike.
+        commands = {size: [samfix, "--max-size", str(MAX_SIZE), path] for size, path in by_size.items()}
+        times[name] = interleaved(commands, runs, warmup)
     for name, by_size in times.items():
         for small, big in zip(sizes, sizes[1:]):
             t0, t1 = by_size[small], by_size[big]
@@ -498,7 +522,11 @@ def main():
     lines += [f"- {note}" for note in notes]
     if cfg.quick:
         lines.append("- --quick: fewer runs and no 10 MB template; its targets were not measured")
-    lines.append(f"- medians of hyperfine runs; peak memory is GNU time's maximum RSS; {elapsed:.0f} s in all")
+    lines.append(
+        "- medians: hyperfine runs for the corpus and the 0.1 MB template; for 1 MB and up, rounds "
+        "that run each command once in turn, so that drift falls on both sides of a ratio alike; "
+        f"peak memory is GNU time's maximum RSS; {elapsed:.0f} s in all"
+    )
     lines.append("")
     if missed:
         lines.append(f"Missed {len(missed)} target(s): " + "; ".join(f"{r[0]} ({r[4]})" for r in missed))
