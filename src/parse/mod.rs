@@ -594,11 +594,12 @@ impl Node {
             }
             Kind::Seq(seq) => {
                 let start = fingerprint::open(scratch, self.tag.as_deref(), b'[');
+                let mut chain = 0;
                 for item in &seq.items {
                     let item = item.fingerprint_with(anchors, scratch);
-                    fingerprint::seq_item(scratch, item);
+                    fingerprint::seq_item(&mut chain, item);
                 }
-                fingerprint::close_seq(scratch, start, seq.items.len())
+                fingerprint::close_seq(scratch, start, seq.items.len(), chain)
             }
             Kind::Map(map) => {
                 let start = fingerprint::open(scratch, self.tag.as_deref(), b'{');
@@ -645,9 +646,11 @@ impl Node {
 }
 
 /// The bytes a fingerprint hashes, shared by the tree ([`Node::fingerprint`]) and the
-/// stream ([`fingerprint_text`]) so both give the same value. A node's bytes are laid out
-/// in one scratch buffer above its parent's, hashed in one go and taken off again: a
-/// streaming hasher per node, with its large state, cost more than the hashing.
+/// stream ([`fingerprint_text`]) so both give the same value. A node's own bytes (tag,
+/// kind, length) are laid out in one scratch buffer above its parent's, hashed in one go
+/// and taken off again: a streaming hasher per node, with its large state, cost more than
+/// the hashing. Children are folded in as they come (a map's entries summed, a sequence's
+/// items chained), so a skipped collection of a million items costs no memory per item.
 mod fingerprint {
     use super::{resolve_plain, Resolved, ScalarStyle};
     use xxhash_rust::xxh3::xxh3_128;
@@ -690,12 +693,18 @@ mod fingerprint {
         start
     }
 
-    pub fn seq_item(scratch: &mut Vec<u8>, item: u128) {
-        scratch.extend(item.to_le_bytes());
+    /// Chains an item onto its sequence's items so far: in order, and in constant memory
+    /// however long the sequence.
+    pub fn seq_item(chain: &mut u128, item: u128) {
+        let mut pair = [0; 32];
+        pair[..16].copy_from_slice(&chain.to_le_bytes());
+        pair[16..].copy_from_slice(&item.to_le_bytes());
+        *chain = xxh3_128(&pair);
     }
 
-    pub fn close_seq(scratch: &mut Vec<u8>, start: usize, len: usize) -> u128 {
+    pub fn close_seq(scratch: &mut Vec<u8>, start: usize, len: usize, chain: u128) -> u128 {
         scratch.extend((len as u64).to_le_bytes());
+        scratch.extend(chain.to_le_bytes());
         hash_from(scratch, start)
     }
 

@@ -251,7 +251,7 @@ enum Body {
         map: bool,
         key: Option<CompactString>,
         len: usize,
-        /// The sum of the map's entry fingerprints.
+        /// The sum of a map's entry fingerprints, or a sequence's chained items.
         sum: u128,
         first_bool: Option<BoolSpelling>,
     },
@@ -434,7 +434,7 @@ impl<'s> Builder<'s> {
                         let key = key.take().expect("a value follows its key");
                         *sum = sum.wrapping_add(fingerprint::entry(&mut self.scratch, &key, hash));
                     } else {
-                        fingerprint::seq_item(&mut self.scratch, hash);
+                        fingerprint::seq_item(sum, hash);
                     }
                     *len += 1;
                     return Ok(());
@@ -585,7 +585,7 @@ impl<'s> Builder<'s> {
                 fingerprint: if map {
                     fingerprint::close_map(&mut self.scratch, scratch_start, len, sum)
                 } else {
-                    fingerprint::close_seq(&mut self.scratch, scratch_start, len)
+                    fingerprint::close_seq(&mut self.scratch, scratch_start, len, sum)
                 },
                 first_bool,
             },
@@ -717,7 +717,7 @@ impl<'s> Builder<'s> {
                     *sum =
                         sum.wrapping_add(fingerprint::entry(&mut self.scratch, &key, fingerprint));
                 } else {
-                    fingerprint::seq_item(&mut self.scratch, fingerprint);
+                    fingerprint::seq_item(sum, fingerprint);
                 }
                 *len += 1;
             }
