@@ -134,6 +134,8 @@ fn run(
     let plan::Plan {
         fixes, refusals, ..
     } = plan;
+    // Its events and indexes would otherwise stay until the end, beside the second check's.
+    drop(template);
     let fixed = if edits.is_empty() {
         None
     } else {
