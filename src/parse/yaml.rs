@@ -245,16 +245,51 @@ enum Body {
     },
     Seq(Vec<Node>),
     /// A collection in [`Scope::Skip`]: only its fingerprint is built, as its values come.
-    Skipped {
-        /// Where its bytes start in the builder's scratch.
-        scratch_start: usize,
-        map: bool,
-        key: Option<CompactString>,
-        len: usize,
-        /// The sum of a map's entry fingerprints, or a sequence's chained items.
-        sum: u128,
-        first_bool: Option<BoolSpelling>,
-    },
+    Skipped(Fold),
+}
+
+/// A skipped collection's fingerprint, folded together value by value.
+struct Fold {
+    /// Where its bytes start in the builder's scratch.
+    scratch_start: usize,
+    map: bool,
+    /// A map's key waiting for its value.
+    key: Option<CompactString>,
+    len: usize,
+    /// The sum of a map's entry fingerprints, or a sequence's chained items.
+    sum: u128,
+    first_bool: Option<BoolSpelling>,
+}
+
+impl Fold {
+    /// Whether the next scalar is a map's key.
+    fn wants_key(&self) -> bool {
+        self.map && self.key.is_none()
+    }
+
+    /// Adds the next value: a map's entry under its pending key, or a sequence's item.
+    fn add(&mut self, scratch: &mut Vec<u8>, fingerprint: u128, first_bool: Option<BoolSpelling>) {
+        if self.first_bool.is_none() {
+            self.first_bool = first_bool;
+        }
+        if self.map {
+            let key = self.key.take().expect("a value follows its key");
+            self.sum = self
+                .sum
+                .wrapping_add(fingerprint::entry(scratch, &key, fingerprint));
+        } else {
+            fingerprint::seq_item(&mut self.sum, fingerprint);
+        }
+        self.len += 1;
+    }
+
+    fn finish(&self, scratch: &mut Vec<u8>) -> u128 {
+        if self.map {
+            fingerprint::close_map(scratch, self.scratch_start, self.len, self.sum)
+        } else {
+            fingerprint::close_seq(scratch, self.scratch_start, self.len, self.sum)
+        }
+    }
 }
 
 /// A node the builder has finished: in the tree, or a skipped value's fingerprint.
@@ -272,6 +307,37 @@ impl Done {
         match self {
             Done::Node(node) => &node.span,
             Done::Skipped { span, .. } => span,
+        }
+    }
+
+    /// A key's text, span and style: keys are scalars.
+    fn into_key(self) -> Result<(CompactString, Span, ScalarStyle), ParseError> {
+        match self {
+            Done::Node(Node {
+                kind: Kind::Scalar(scalar),
+                span,
+                ..
+            }) => Ok((scalar.value, span, scalar.style)),
+            _ => Err(not_a_key(self.span().start)),
+        }
+    }
+
+    /// The value's fingerprint and first boolean spelling (see [`Fold::add`]).
+    fn folded(
+        self,
+        anchors: &mut HashMap<*const Node, u128>,
+        scratch: &mut Vec<u8>,
+    ) -> (u128, Option<BoolSpelling>) {
+        match self {
+            Done::Skipped {
+                fingerprint,
+                first_bool,
+                ..
+            } => (fingerprint, first_bool),
+            Done::Node(node) => (
+                node.fingerprint_with(anchors, scratch),
+                node.first_bool_spelling(),
+            ),
         }
     }
 }
@@ -341,20 +407,20 @@ impl<'s> Builder<'s> {
                     }
                 }
                 Event::Scalar(value, style, anchor_id, tag) => {
-                    self.refuse_in_part(anchor_id, &range)?;
+                    self.refuse_in_part(anchor_id != 0, &range)?;
                     self.scalar(range, value.as_ref(), style.into(), tag, anchor_id)?;
                 }
                 Event::MappingStart(style, anchor_id, tag) => {
-                    self.refuse_in_part(anchor_id, &range)?;
+                    self.refuse_in_part(anchor_id != 0, &range)?;
                     self.open(range.start, style, tag, anchor_id, true)?;
                 }
                 Event::SequenceStart(style, anchor_id, tag) => {
-                    self.refuse_in_part(anchor_id, &range)?;
+                    self.refuse_in_part(anchor_id != 0, &range)?;
                     self.open(range.start, style, tag, anchor_id, false)?;
                 }
                 Event::MappingEnd | Event::SequenceEnd => self.close(range)?,
                 Event::Alias(id) => {
-                    self.refuse_in_part(usize::MAX, &range)?;
+                    self.refuse_in_part(true, &range)?;
                     self.alias(range, id)?;
                 }
                 Event::UnresolvedAlias(_) => {
@@ -369,8 +435,9 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    fn refuse_in_part(&self, anchor_id: usize, range: &Span) -> Result<(), ParseError> {
-        if self.part && anchor_id != 0 {
+    /// In a part, an anchor or alias (`shared`) could reach into another part.
+    fn refuse_in_part(&self, shared: bool, range: &Span) -> Result<(), ParseError> {
+        if self.part && shared {
             return Err(ParseError::new(range.start, "an anchor or alias in a part"));
         }
         Ok(())
@@ -393,7 +460,7 @@ impl<'s> Builder<'s> {
             // A key: only scalars are keys, and the error for another is the same anywhere.
             Body::Map { key: None, .. } => frame.scope,
             Body::Seq(items) => frame.scope.under_index(items.len()),
-            Body::Skipped { .. } => Scope::Skip,
+            Body::Skipped(_) => Scope::Skip,
         }
     }
 
@@ -405,40 +472,28 @@ impl<'s> Builder<'s> {
         tag: Tag<'_>,
         anchor_id: usize,
     ) -> Result<(), ParseError> {
+        // In a skipped collection a scalar is hashed where it stands, without a node (an
+        // anchored one is kept for its aliases).
         if let Some(Frame {
-            body:
-                Body::Skipped {
-                    map,
-                    key,
-                    len,
-                    sum,
-                    first_bool,
-                    ..
-                },
+            body: Body::Skipped(fold),
             keys,
             ..
         }) = self.stack.last_mut()
         {
             if anchor_id == 0 {
-                let tag = tag.as_ref().map(|t| t.original());
-                if *map && key.is_none() {
+                if fold.wants_key() {
                     keys.insert(value, range.start)?;
-                    *key = Some(CompactString::from(value));
-                    return Ok(());
+                    fold.key = Some(CompactString::from(value));
                 } else {
+                    let tag = tag.as_ref().map(|t| t.original());
                     let hash = fingerprint::scalar(&mut self.scratch, tag.as_deref(), value, style);
-                    if first_bool.is_none() && tag.is_none() && style == ScalarStyle::Plain {
-                        *first_bool = BoolSpelling::of_word(value);
-                    }
-                    if *map {
-                        let key = key.take().expect("a value follows its key");
-                        *sum = sum.wrapping_add(fingerprint::entry(&mut self.scratch, &key, hash));
-                    } else {
-                        fingerprint::seq_item(sum, hash);
-                    }
-                    *len += 1;
-                    return Ok(());
+                    let spelling = match (tag, style) {
+                        (None, ScalarStyle::Plain) => BoolSpelling::of_word(value),
+                        _ => None,
+                    };
+                    fold.add(&mut self.scratch, hash, spelling);
                 }
+                return Ok(());
             }
         }
         if value.is_empty() && style == ScalarStyle::Plain && range.is_empty() {
@@ -506,7 +561,7 @@ impl<'s> Builder<'s> {
         }
         let tag = tag_text(tag);
         let body = if scope == Scope::Skip {
-            Body::Skipped {
+            Body::Skipped(Fold {
                 scratch_start: fingerprint::open(
                     &mut self.scratch,
                     tag.as_deref(),
@@ -517,7 +572,7 @@ impl<'s> Builder<'s> {
                 len: 0,
                 sum: 0,
                 first_bool: None,
-            }
+            })
         } else if map {
             Body::Map {
                 entries: Vec::new(),
@@ -563,32 +618,29 @@ impl<'s> Builder<'s> {
                 ),
             ));
         }
-        let (skipped_map, skipped_len, skipped_sum) = match &frame.body {
-            Body::Skipped { map, len, sum, .. } => (*map, *len, *sum),
-            _ => (false, 0, 0),
-        };
-        let outer_tag = if self.part && depth_in_text < self.outer.len() {
-            frame.tag.clone()
-        } else {
-            None
-        };
+        let outer = (self.part && depth_in_text < self.outer.len()).then(|| Outer {
+            start: span.start,
+            end: span.end,
+            flow: frame.flow,
+            map: matches!(
+                frame.body,
+                Body::Map { .. } | Body::Skipped(Fold { map: true, .. })
+            ),
+            tag: frame.tag.clone(),
+            keys: std::mem::take(&mut frame.keys),
+            skipped: None,
+        });
+        let mut skipped = None;
         let done = match frame.body {
-            Body::Skipped {
-                scratch_start,
-                map,
-                len,
-                sum,
-                first_bool,
-                ..
-            } => Done::Skipped {
-                span,
-                fingerprint: if map {
-                    fingerprint::close_map(&mut self.scratch, scratch_start, len, sum)
-                } else {
-                    fingerprint::close_seq(&mut self.scratch, scratch_start, len, sum)
-                },
-                first_bool,
-            },
+            Body::Skipped(fold) => {
+                let fingerprint = fold.finish(&mut self.scratch);
+                skipped = Some((fold.len, fold.sum, fold.first_bool, fingerprint));
+                Done::Skipped {
+                    span,
+                    fingerprint,
+                    first_bool: fold.first_bool,
+                }
+            }
             Body::Map {
                 entries, left_out, ..
             } => Done::Node(Node {
@@ -614,29 +666,8 @@ impl<'s> Builder<'s> {
                 })),
             }),
         };
-        if self.part && depth_in_text < self.outer.len() {
-            self.outer[depth_in_text] = Some(Outer {
-                start: done.span().start,
-                end: done.span().end,
-                flow: frame.flow,
-                map: matches!(
-                    &done,
-                    Done::Node(Node {
-                        kind: Kind::Map(_),
-                        ..
-                    })
-                ) || skipped_map,
-                tag: outer_tag,
-                keys: std::mem::take(&mut frame.keys),
-                skipped: match &done {
-                    Done::Skipped {
-                        fingerprint,
-                        first_bool,
-                        ..
-                    } => Some((skipped_len, skipped_sum, *first_bool, *fingerprint)),
-                    Done::Node(_) => None,
-                },
-            });
+        if let Some(outer) = outer {
+            self.outer[depth_in_text] = Some(Outer { skipped, ..outer });
         }
         self.complete(done, frame.anchor_id, depth)
     }
@@ -662,64 +693,22 @@ impl<'s> Builder<'s> {
             }
         }
         let Some(frame) = self.stack.last_mut() else {
-            self.root = Some(match done {
-                Done::Node(node) => node,
-                Done::Skipped {
-                    span,
-                    fingerprint,
-                    first_bool,
-                } => skipped_node(span, fingerprint, first_bool),
-            });
+            self.root = Some(done.into_node());
             return Ok(());
         };
         frame.last_end = frame.last_end.max(done.span().end);
         frame.depth = frame.depth.max(depth);
         match &mut frame.body {
-            Body::Skipped {
-                map,
-                key,
-                len,
-                sum,
-                first_bool,
-                ..
-            } => {
-                let (fingerprint, bool_spelling) = match done {
-                    Done::Skipped {
-                        span,
-                        fingerprint,
-                        first_bool,
-                    } => {
-                        if *map && key.is_none() {
-                            return Err(not_a_key(span.start));
-                        }
-                        (fingerprint, first_bool)
-                    }
-                    // An anchored node, or a scalar key the fast path above left to the
-                    // checks below.
-                    Done::Node(node) => {
-                        if *map && key.is_none() {
-                            let (text, span, _) = key_of(node)?;
-                            frame.keys.insert(&text, span.start)?;
-                            *key = Some(text);
-                            return Ok(());
-                        }
-                        let first = node.first_bool_spelling();
-                        let fingerprint =
-                            node.fingerprint_with(&mut self.anchor_fingerprints, &mut self.scratch);
-                        (fingerprint, first)
-                    }
-                };
-                if first_bool.is_none() {
-                    *first_bool = bool_spelling;
-                }
-                if *map {
-                    let key = key.take().expect("a value follows its key");
-                    *sum =
-                        sum.wrapping_add(fingerprint::entry(&mut self.scratch, &key, fingerprint));
-                } else {
-                    fingerprint::seq_item(sum, fingerprint);
-                }
-                *len += 1;
+            // An anchored scalar or a collection: other scalars are folded in `scalar`.
+            Body::Skipped(fold) if fold.wants_key() => {
+                let (text, span, _) = done.into_key()?;
+                frame.keys.insert(&text, span.start)?;
+                fold.key = Some(text);
+            }
+            Body::Skipped(fold) => {
+                let (fingerprint, first_bool) =
+                    done.folded(&mut self.anchor_fingerprints, &mut self.scratch);
+                fold.add(&mut self.scratch, fingerprint, first_bool);
             }
             Body::Seq(items) => items.push(done.into_node()),
             Body::Map {
@@ -728,11 +717,7 @@ impl<'s> Builder<'s> {
                 left_out,
             } => match key.take() {
                 None => {
-                    let node = match done {
-                        Done::Node(node) => node,
-                        Done::Skipped { span, .. } => return Err(not_a_key(span.start)),
-                    };
-                    let (text, span, style) = key_of(node)?;
+                    let (text, span, style) = done.into_key()?;
                     if frame.scope == Scope::EventsOnly {
                         // Its entries lack the keys it leaves out.
                         frame.keys.insert(&text, span.start)?;
@@ -744,17 +729,8 @@ impl<'s> Builder<'s> {
                 Some((name, _, _))
                     if frame.scope == Scope::EventsOnly && name != "Events" && name != "<<" =>
                 {
-                    let (fingerprint, first_bool) = match done {
-                        Done::Skipped {
-                            fingerprint,
-                            first_bool,
-                            ..
-                        } => (fingerprint, first_bool),
-                        Done::Node(node) => (
-                            node.fingerprint_with(&mut self.anchor_fingerprints, &mut self.scratch),
-                            node.first_bool_spelling(),
-                        ),
-                    };
+                    let (fingerprint, first_bool) =
+                        done.folded(&mut self.anchor_fingerprints, &mut self.scratch);
                     let left_out = left_out.get_or_insert_with(Default::default);
                     left_out.len += 1;
                     left_out.sum = left_out.sum.wrapping_add(fingerprint::entry(
@@ -835,14 +811,6 @@ fn skipped_node(span: Span, fingerprint: u128, first_bool: Option<BoolSpelling>)
 
 fn not_a_key(offset: usize) -> ParseError {
     ParseError::new(offset, "a mapping key must be a plain or quoted string")
-}
-
-/// A key's text, span and style: keys are scalars.
-fn key_of(node: Node) -> Result<(CompactString, Span, ScalarStyle), ParseError> {
-    match node.kind {
-        Kind::Scalar(scalar) => Ok((scalar.value, node.span, scalar.style)),
-        _ => Err(not_a_key(node.span.start)),
-    }
 }
 
 /// The keys of a map being read, to refuse a duplicate where it is written. A scan finds

@@ -50,12 +50,13 @@ pub(super) fn read(source: &str, root_scope: Scope) -> Option<Node> {
             )
         });
         let head = read_part(source, 0..cuts.split, root_scope, NESTING_LIMIT);
-        let tail = match source[cuts.end..].trim_ascii().is_empty() {
-            true => Some(Part {
+        let tail = if source[cuts.end..].trim_ascii().is_empty() {
+            Some(Part {
                 root: None,
                 outer: [None, None],
-            }),
-            false => read_part(source, cuts.end..source.len(), root_scope, NESTING_LIMIT),
+            })
+        } else {
+            read_part(source, cuts.end..source.len(), root_scope, NESTING_LIMIT)
         };
         (head, middle.join().ok().flatten(), tail)
     });
