@@ -66,7 +66,7 @@ pub struct AuthSetting<'t> {
     /// Path of the `Auth` map that holds it.
     pub auth: Path,
     pub key_span: Span,
-    pub value: &'t Node,
+    pub value: Node<'t>,
     /// Reached through an alias or a `<<` merge key: readable, not editable.
     pub indirect: bool,
 }
@@ -87,7 +87,7 @@ pub struct ApiSettings<'t> {
     pub default_authorizer: Option<AuthSetting<'t>>,
     /// The `DefinitionBody`'s document-wide `security`, if it sets one: an operation without
     /// its own `security` falls back to it.
-    pub body_wide_security: Option<&'t Node>,
+    pub body_wide_security: Option<Node<'t>>,
 }
 
 impl<'t> ApiSettings<'t> {
@@ -140,7 +140,7 @@ pub fn analyze<'t>(template: &Template<'t>, rules: &[Rule]) -> Analysis<'t> {
         };
         if let Some(security) = settings.body_wide_security {
             notes.push(Note {
-                span: security.span.clone(),
+                span: security.span(),
                 message: format!(
                     "the `DefinitionBody` of `{}` sets a document-wide `security`, which its OPTIONS operations inherit unless they set their own: browsers' preflight requests will be refused",
                     api.id
@@ -195,11 +195,11 @@ pub fn settings<'t>(
         crate::parse::Seg::Key("Auth".into()),
     ];
 
-    let mut auth_maps: Vec<(&Node, KeySource, Path)> = Vec::new();
+    let mut auth_maps: Vec<(Node, KeySource, Path)> = Vec::new();
     match own_auth {
         Some(auth) if is_intrinsic(auth) => {
             notes.push(Note {
-                span: auth.span.clone(),
+                span: auth.span(),
                 message: format!("`Auth` of `{}` is an intrinsic function; samfix can't tell whether it requires an API key", api.id),
                 help: Some("check this API's preflight by hand".into()),
                 blocks_moving_keys: false,
@@ -220,7 +220,7 @@ pub fn settings<'t>(
     if !own_auth.is_some_and(is_intrinsic) {
         match global_auth {
             Some(auth) if is_intrinsic(auth) => notes.push(Note {
-                span: auth.span.clone(),
+                span: auth.span(),
                 message: "`Globals.Api.Auth` is an intrinsic function; samfix can't tell whether it requires an API key".into(),
                 help: Some("check the preflight of every API by hand".into()),
                 blocks_moving_keys: false,
@@ -235,9 +235,9 @@ pub fn settings<'t>(
             Some(AuthSetting {
                 source: source.clone(),
                 auth: path.clone(),
-                key_span: entry.key_span.clone(),
-                value: &entry.value,
-                indirect: indirect || matches!(auth.kind, crate::parse::Kind::Alias(_)),
+                key_span: entry.key_span(),
+                value: entry.value(),
+                indirect: indirect || auth.is_alias(),
             })
         })
     };
@@ -289,22 +289,21 @@ pub fn settings<'t>(
 }
 
 /// `IgnoreGlobals: "*"` or a list naming the section.
-fn ignores_global(ignore: &Node, section: &str) -> bool {
+fn ignores_global(ignore: Node<'_>, section: &str) -> bool {
     match ignore.resolved().as_seq() {
-        Some(seq) => seq.items.iter().any(|item| item.as_str() == Some(section)),
+        Some(seq) => seq.items().any(|item| item.as_str() == Some(section)),
         None => ignore.as_str() == Some("*"),
     }
 }
 
-fn options_path_in_body(body: &Node) -> Option<String> {
+fn options_path_in_body(body: Node<'_>) -> Option<String> {
     let paths = body.get("paths")?.resolved().as_map()?;
-    paths.entries.iter().find_map(|(path, item)| {
-        let methods = item.value.resolved().as_map()?;
+    paths.iter().find_map(|item| {
+        let methods = item.value().resolved().as_map()?;
         methods
-            .entries
             .keys()
             .any(|m| m.eq_ignore_ascii_case("options"))
-            .then(|| path.to_string())
+            .then(|| item.key().to_string())
     })
 }
 
@@ -405,8 +404,8 @@ mod tests {
     use super::*;
 
     fn finding_apis(source: &str) -> Vec<String> {
-        let root = crate::parse::parse(source).unwrap();
-        let template = Template::read(&root).unwrap();
+        let tree = crate::parse::parse(source).unwrap();
+        let template = Template::read(tree.root()).unwrap();
         analyze(&template, &[Rule::ApiKeyOnPreflight])
             .findings
             .into_iter()

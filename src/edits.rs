@@ -18,7 +18,7 @@ pub struct Edit {
 }
 
 /// The edits that make the plan's changes to `source`, whose tree is `root`.
-pub fn render(source: &str, root: &Node, plan: &Plan) -> Result<Vec<Edit>, String> {
+pub fn render(source: &str, root: Node, plan: &Plan) -> Result<Vec<Edit>, String> {
     // Once, not per edit: finding the first boolean can walk the whole tree.
     let bools = root.first_bool_spelling().unwrap_or(BoolSpelling::Lower);
     let mut edits = Vec::new();
@@ -41,7 +41,7 @@ pub fn render(source: &str, root: &Node, plan: &Plan) -> Result<Vec<Edit>, Strin
                     ..KeyStyle::plain()
                 };
                 Edit {
-                    range: node.span.clone(),
+                    range: node.span(),
                     content: flow_value(*value, &style),
                 }
             }
@@ -57,7 +57,7 @@ pub fn render(source: &str, root: &Node, plan: &Plan) -> Result<Vec<Edit>, Strin
     Ok(edits)
 }
 
-fn map_at<'n>(root: &'n Node, path: &Path) -> Result<(&'n Node, &'n Map), String> {
+fn map_at<'n>(root: Node<'n>, path: &Path) -> Result<(Node<'n>, Map<'n>), String> {
     let node = root.at(path).ok_or("the mapping to edit is gone")?;
     let map = node.as_map().ok_or("the value to edit is not a mapping")?;
     Ok((node, map))
@@ -65,11 +65,11 @@ fn map_at<'n>(root: &'n Node, path: &Path) -> Result<(&'n Node, &'n Map), String
 
 /// The node at `path`, and the map entry that holds it when the path ends in a key: both in
 /// one walk from the root, which on a large template costs more than the rest of an edit.
-fn locate<'n>(root: &'n Node, path: &[Seg]) -> Option<(&'n Node, Option<&'n Entry>)> {
+fn locate<'n>(root: Node<'n>, path: &[Seg]) -> Option<(Node<'n>, Option<Entry<'n>>)> {
     match path.split_last() {
         Some((Seg::Key(key), parent)) => {
-            let entry = root.at(parent)?.as_map()?.entries.get(key.as_str())?;
-            Some((&entry.value, Some(entry)))
+            let entry = root.at(parent)?.as_map()?.get(key.as_str())?;
+            Some((entry.value(), Some(entry)))
         }
         _ => Some((root.at(path)?, None)),
     }
@@ -80,32 +80,29 @@ fn locate<'n>(root: &'n Node, path: &[Seg]) -> Option<(&'n Node, Option<&'n Entr
 #[derive(Clone, Copy)]
 struct Place<'a> {
     path: &'a Path,
-    holder: Option<&'a Entry>,
+    holder: Option<Entry<'a>>,
 }
 
 impl<'a> Place<'a> {
     /// What [`locate`] finds at the path, without the walk when the holder is known.
-    fn locate(self, root: &'a Node) -> Option<(&'a Node, Option<&'a Entry>)> {
+    fn locate(self, root: Node<'a>) -> Option<(Node<'a>, Option<Entry<'a>>)> {
         match self.holder {
-            Some(holder) => Some((&holder.value, Some(holder))),
+            Some(holder) => Some((holder.value(), Some(holder))),
             None => locate(root, self.path),
         }
     }
 }
 
-fn remove(source: &str, root: &Node, path: &Path, key: &str) -> Result<Edit, String> {
+fn remove(source: &str, root: Node, path: &Path, key: &str) -> Result<Edit, String> {
     let (_, map) = map_at(root, path)?;
-    let index = map
-        .entries
-        .get_index_of(key)
-        .ok_or("the key to remove is gone")?;
-    let entry = &map.entries[index];
-    if !map.flow {
-        if !starts_line(source, entry.key_span.start) {
+    let index = map.get_index_of(key).ok_or("the key to remove is gone")?;
+    let entry = map.get_index(index).expect("an entry at the index");
+    if !map.flow() {
+        if !starts_line(source, entry.key_span().start) {
             return Err(format!("`{key}` does not start its line"));
         }
-        let mut start = line_start(source, entry.key_span.start);
-        let end = next_line_start(source, entry.value.span.end);
+        let mut start = line_start(source, entry.key_span().start);
+        let end = next_line_start(source, entry.value().span().end);
         if end == source.len() && !source.ends_with('\n') && start > 0 {
             // Keep the file's missing final newline missing.
             start = source[..start - 1]
@@ -117,21 +114,20 @@ fn remove(source: &str, root: &Node, path: &Path, key: &str) -> Result<Edit, Str
             content: String::new(),
         });
     }
-    let range = if let Some((_, next)) = map.entries.get_index(index + 1) {
-        let own_lines =
-            starts_line(source, entry.key_span.start) && starts_line(source, next.key_span.start);
+    let range = if let Some(next) = map.get_index(index + 1) {
+        let own_lines = starts_line(source, entry.key_span().start)
+            && starts_line(source, next.key_span().start);
         if own_lines {
-            line_start(source, entry.key_span.start)..line_start(source, next.key_span.start)
+            line_start(source, entry.key_span().start)..line_start(source, next.key_span().start)
         } else {
-            entry.key_span.start..next.key_span.start
+            entry.key_span().start..next.key_span().start
         }
-    } else if let Some((_, previous)) = index.checked_sub(1).and_then(|i| map.entries.get_index(i))
-    {
-        previous.value.span.end..entry.value.span.end
+    } else if let Some(previous) = index.checked_sub(1).and_then(|i| map.get_index(i)) {
+        previous.value().span().end..entry.value().span().end
     } else {
         // The map's only entry: keep the braces.
-        let node = root.at(path).ok_or("the mapping to edit is gone")?;
-        node.span.start + 1..node.span.end - 1
+        let span = root.at(path).ok_or("the mapping to edit is gone")?.span();
+        span.start + 1..span.end - 1
     };
     Ok(Edit {
         range,
@@ -141,7 +137,7 @@ fn remove(source: &str, root: &Node, path: &Path, key: &str) -> Result<Edit, Str
 
 fn insert(
     source: &str,
-    root: &Node,
+    root: Node,
     place: Place,
     key: &str,
     value: NewValue,
@@ -153,27 +149,25 @@ fn insert(
         return insert_into_null(source, root, place.path, node, key, value, bools);
     }
     let map = node.as_map().ok_or("the value to edit is not a mapping")?;
-    let anchor = after
-        .and_then(|k| map.entries.get(k))
-        .or_else(|| map.entries.last().map(|(_, e)| e));
+    let anchor = after.and_then(|k| map.get(k)).or_else(|| map.last());
     let Some(anchor) = anchor else {
         // `{}`: the first entry goes between the braces, written like the map's own key.
         let style = KeyStyle::of(source, holder, bools);
-        let at = node.span.start + 1;
+        let at = node.span().start + 1;
         return Ok(Edit {
             range: at..at,
             content: flow_entry(key, value, &style),
         });
     };
     let style = KeyStyle::of(source, Some(anchor), bools);
-    if !map.flow {
+    if !map.flow() {
         // The new lines follow the anchor's last line, and end as it does.
-        let eol = line_ending_near(source, anchor.value.span.end);
-        let indent = key_indentation(source, anchor.key_span.start);
+        let eol = line_ending_near(source, anchor.value().span().end);
+        let indent = key_indentation(source, anchor.key_span().start);
         let unit = indent_unit(source, map, holder);
         let mut content = block_entry(key, value, &indent, &unit, eol, &style);
-        let mut at = next_line_start(source, anchor.value.span.end);
-        if keeps_trailing_lines(source, &anchor.value) {
+        let mut at = next_line_start(source, anchor.value().span().end);
+        if keeps_trailing_lines(source, anchor.value()) {
             // `|+` owns the blank lines after it: a key before them would cut them off.
             while at < source.len() && source[at..next_line_start(source, at)].trim().is_empty() {
                 at = next_line_start(source, at);
@@ -196,26 +190,26 @@ fn insert(
     // One entry per line: the new one goes on lines of its own before its neighbour
     // (the key it belongs beside, else the first), so no other line gains a comma.
     let neighbour = after
-        .and_then(|k| map.entries.get(k))
-        .or_else(|| map.entries.first().map(|(_, e)| e))
-        .filter(|entry| starts_line(source, entry.key_span.start));
+        .and_then(|k| map.get(k))
+        .or_else(|| map.first())
+        .filter(|entry| starts_line(source, entry.key_span().start));
     if let Some(neighbour) = neighbour {
         // The new lines precede the neighbour's, and end as it does.
-        let eol = line_ending_near(source, neighbour.key_span.start);
-        let indent = indentation_at(source, neighbour.key_span.start);
+        let eol = line_ending_near(source, neighbour.key_span().start);
+        let indent = indentation_at(source, neighbour.key_span().start);
         let entry = if style.quote == Some('"') {
-            let unit = json_unit(source, node.span.start, indent);
+            let unit = json_unit(source, node.span().start, indent);
             pretty_entry(key, value, indent, &unit, eol, &style)
         } else {
             flow_entry(key, value, &style)
         };
-        let at = line_start(source, neighbour.key_span.start);
+        let at = line_start(source, neighbour.key_span().start);
         return Ok(Edit {
             range: at..at,
             content: format!("{indent}{entry},{eol}"),
         });
     }
-    let at = anchor.value.span.end;
+    let at = anchor.value().span().end;
     let separator = entry_separator(source, root, place.path);
     Ok(Edit {
         range: at..at,
@@ -226,9 +220,9 @@ fn insert(
 /// `Key:` with nothing after it (or `~`, `null`) becomes a mapping.
 fn insert_into_null(
     source: &str,
-    root: &Node,
+    root: Node,
     path: &Path,
-    node: &Node,
+    node: Node,
     key: &str,
     value: NewValue,
     bools: BoolSpelling,
@@ -242,26 +236,25 @@ fn insert_into_null(
         .as_map()
         .ok_or("the value to edit is not a mapping")?;
     let owner = parent_map
-        .entries
         .get(own_key.as_str())
         .ok_or("the empty value's key is gone")?;
     let style = KeyStyle::of(source, Some(owner), bools);
-    if !node.span.is_empty() || parent_map.flow {
+    if !node.span().is_empty() || parent_map.flow() {
         let content = format!("{{{}}}", flow_entry(key, value, &style));
-        let content = if node.span.is_empty() {
+        let content = if node.span().is_empty() {
             format!(" {content}")
         } else {
             content
         };
         return Ok(Edit {
-            range: node.span.clone(),
+            range: node.span(),
             content,
         });
     }
-    let eol = line_ending_near(source, owner.key_span.start);
+    let eol = line_ending_near(source, owner.key_span().start);
     let unit = indent_unit(source, parent_map, parent_holder);
-    let indent = format!("{}{unit}", key_indentation(source, owner.key_span.start));
-    let at = next_line_start(source, node.span.end);
+    let indent = format!("{}{unit}", key_indentation(source, owner.key_span().start));
+    let at = next_line_start(source, node.span().end);
     let mut content = block_entry(key, value, &indent, &unit, eol, &style);
     if at == source.len() && !source.ends_with('\n') {
         content = format!("{eol}{}", content.strip_suffix(eol).unwrap_or(&content));
@@ -288,19 +281,19 @@ impl KeyStyle {
         }
     }
 
-    fn of(source: &str, sample: Option<&Entry>, bools: BoolSpelling) -> Self {
+    fn of(source: &str, sample: Option<Entry>, bools: BoolSpelling) -> Self {
         let Some(sample) = sample else {
             return KeyStyle {
                 bools,
                 ..KeyStyle::plain()
             };
         };
-        let quote = match sample.key_style {
+        let quote = match sample.key_style() {
             ScalarStyle::DoubleQuoted => Some('"'),
             ScalarStyle::SingleQuoted => Some('\''),
             _ => None,
         };
-        let after_key = &source[sample.key_span.end..];
+        let after_key = &source[sample.key_span().end..];
         let tight = after_key.trim_start_matches([' ', '\t']).starts_with(':')
             && after_key.trim_start_matches([' ', '\t'])[1..]
                 .starts_with(|c: char| c != ' ' && c != '\t' && c != '\n' && c != '\r');
@@ -394,7 +387,7 @@ fn block_entry(
 
 /// A block scalar with the keep indicator (`|+`, `>+`), whose value includes the blank
 /// lines after its text.
-fn keeps_trailing_lines(source: &str, node: &Node) -> bool {
+fn keeps_trailing_lines(source: &str, node: Node) -> bool {
     let block = node
         .as_scalar()
         .is_some_and(|scalar| matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded));
@@ -402,7 +395,7 @@ fn keeps_trailing_lines(source: &str, node: &Node) -> bool {
         return false;
     }
     // The header (`|+`, `>2+ # ...`) ends the last non-blank line before the text.
-    let before = source[..line_start(source, node.span.start)].trim_end();
+    let before = source[..line_start(source, node.span().start)].trim_end();
     let header = &before[line_start(source, before.len())..];
     let header = header.split(" #").next().unwrap_or(header);
     header
@@ -422,18 +415,17 @@ fn key_indentation(source: &str, offset: usize) -> Cow<'_, str> {
 /// How far this file indents a block mapping below its key: measured at the map being
 /// edited (below `holder`, the entry holding it), else at its children, else anywhere in
 /// the file.
-fn indent_unit(source: &str, map: &Map, holder: Option<&Entry>) -> String {
-    let width_of = |map: &Map, parent_key_offset: usize| {
-        let first = map.entries.first()?.1;
-        let width =
-            column(source, first.key_span.start).checked_sub(column(source, parent_key_offset))?;
-        (width > 0 && !map.flow).then_some(width)
+fn indent_unit(source: &str, map: Map, holder: Option<Entry>) -> String {
+    let width_of = |map: Map, parent_key_offset: usize| {
+        let first = map.first()?;
+        let width = column(source, first.key_span().start)
+            .checked_sub(column(source, parent_key_offset))?;
+        (width > 0 && !map.flow()).then_some(width)
     };
-    let own = holder.and_then(|holder| width_of(map, holder.key_span.start));
+    let own = holder.and_then(|holder| width_of(map, holder.key_span().start));
     let from_children = || {
-        map.entries
-            .values()
-            .find_map(|entry| width_of(entry.value.as_map()?, entry.key_span.start))
+        map.iter()
+            .find_map(|entry| width_of(entry.value().as_map()?, entry.key_span().start))
     };
     let from_file = || {
         source.lines().find_map(|line| {
@@ -456,13 +448,13 @@ fn json_unit(source: &str, brace: usize, entry_indent: &str) -> String {
 
 /// `, ` or `,` as between this flow map's entries; for a map of one entry, as in the
 /// nearest enclosing flow collection that has two.
-fn entry_separator(source: &str, root: &Node, path: &Path) -> &'static str {
-    let gap = |node: &Node| match &node.kind {
-        Kind::Map(map) if map.flow && map.entries.len() > 1 => {
-            Some(map.entries[0].value.span.end..map.entries[1].key_span.start)
+fn entry_separator(source: &str, root: Node, path: &Path) -> &'static str {
+    let gap = |node: Node| match node.kind() {
+        Kind::Map(map) if map.flow() && map.len() > 1 => {
+            Some(map.get_index(0)?.value().span().end..map.get_index(1)?.key_span().start)
         }
-        Kind::Seq(seq) if seq.flow && seq.items.len() > 1 => {
-            Some(seq.items[0].span.end..seq.items[1].span.start)
+        Kind::Seq(seq) if seq.flow() && seq.len() > 1 => {
+            Some(seq.get(0)?.span().end..seq.get(1)?.span().start)
         }
         _ => None,
     };
@@ -470,7 +462,7 @@ fn entry_separator(source: &str, root: &Node, path: &Path) -> &'static str {
         .rev()
         .filter_map(|depth| root.at(&path[..depth]))
         .take_while(|node| {
-            node.as_map().is_none_or(|m| m.flow) && node.as_seq().is_none_or(|s| s.flow)
+            node.as_map().is_none_or(|m| m.flow()) && node.as_seq().is_none_or(|s| s.flow())
         })
         .find_map(gap)
         .map(|range| &source[range]);

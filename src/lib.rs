@@ -94,15 +94,15 @@ fn run(
     source: &str,
     strategy: Strategy,
     rules: &[Rule],
-    read_tree: fn(&str) -> Result<parse::Node, parse::ParseError>,
+    read_tree: fn(&str) -> Result<parse::Tree<'_>, parse::ParseError>,
     tamper: impl FnOnce(&mut Vec<Edit>),
 ) -> Result<Checked, CheckError> {
-    let mut root = read_tree(source).map_err(|error| CheckError {
+    let mut tree = read_tree(source).map_err(|error| CheckError {
         offset: Some(error.offset),
         message: error.message,
         related: error.related,
     })?;
-    let template = model::Template::read(&root).map_err(|error| CheckError {
+    let template = model::Template::read(tree.root()).map_err(|error| CheckError {
         offset: Some(error.offset),
         message: error.message,
         related: None,
@@ -114,7 +114,7 @@ fn run(
         message: format!("no fix written: {message}"),
         related: None,
     };
-    let mut edits = edits::render(source, &root, &plan).map_err(unverified)?;
+    let mut edits = edits::render(source, tree.root(), &plan).map_err(unverified)?;
     tamper(&mut edits);
     // Moved, not copied: a finding lists every event of its API.
     let findings = analysis
@@ -142,11 +142,11 @@ fn run(
         // The original tree takes the changes in place and is dropped once checked, so
         // the tree and the fixed text are never held together.
         let changes: Vec<_> = fixes.iter().flat_map(|fix| &fix.changes).collect();
-        plan::apply_to_tree(&mut root, &changes)
+        plan::apply_to_tree(&mut tree, &changes)
             .ok_or_else(|| unverified("the planned changes do not apply to the template".into()))?;
-        verify::settles(&root, strategy, rules, refusals.len()).map_err(unverified)?;
-        let expected = root.fingerprint();
-        drop(root);
+        verify::settles(tree.root(), strategy, rules, refusals.len()).map_err(unverified)?;
+        let expected = tree.fingerprint();
+        drop(tree);
         let fixed = edits::apply(source, &edits);
         verify::reparses_to(expected, &fixed).map_err(unverified)?;
         Some(fixed)

@@ -10,7 +10,7 @@ pub const IMPLICIT_API: &str = "ServerlessRestApi";
 const SAM_TRANSFORM: &str = "AWS::Serverless-2016-10-31";
 
 pub struct Template<'t> {
-    pub root: &'t Node,
+    pub root: Node<'t>,
     pub declares_sam_transform: bool,
     pub apis: Vec<Api<'t>>,
     pub events: Vec<ApiEvent<'t>>,
@@ -27,7 +27,7 @@ pub struct Api<'t> {
     pub id: String,
     /// Path of the resource's `Properties`; `None` for the implicit API.
     pub properties: Option<Path>,
-    pub node: Option<&'t Node>,
+    pub node: Option<Node<'t>>,
 }
 
 /// A `Type: Api` event of a Function or StateMachine.
@@ -42,7 +42,7 @@ pub struct ApiEvent<'t> {
     resources: Rc<Path>,
     /// The entry whose value is the event's `Properties` map (an entry of another map when a
     /// merge key brings it).
-    pub properties: &'t Entry,
+    pub properties: Entry<'t>,
     /// Whether [`ApiEvent::properties_path`] ends at `properties`, with no alias or merge key
     /// on the way and no node on it that carries an anchor or is an alias: then an edit of
     /// that path lands in `properties`, and nothing else shares it.
@@ -72,10 +72,10 @@ pub struct ModelError {
 }
 
 impl<'t> Template<'t> {
-    pub fn read(root: &'t Node) -> Result<Self, ModelError> {
+    pub fn read(root: Node<'t>) -> Result<Self, ModelError> {
         if root.resolved().as_map().is_none() {
             return Err(ModelError {
-                offset: root.span.start,
+                offset: root.span().start,
                 message: format!(
                     "a template is a mapping of sections, but this document is {}",
                     describe(root)
@@ -83,12 +83,9 @@ impl<'t> Template<'t> {
             });
         }
         let declares_sam_transform = match root.get("Transform").map(Node::resolved) {
-            Some(node) => match &node.kind {
+            Some(node) => match node.kind() {
                 Kind::Scalar(_) => node.as_str() == Some(SAM_TRANSFORM),
-                Kind::Seq(seq) => seq
-                    .items
-                    .iter()
-                    .any(|item| item.as_str() == Some(SAM_TRANSFORM)),
+                Kind::Seq(seq) => seq.items().any(|item| item.as_str() == Some(SAM_TRANSFORM)),
                 _ => false,
             },
             None => false,
@@ -102,10 +99,10 @@ impl<'t> Template<'t> {
             events_by_api: Default::default(),
         };
         if let Some((entry, indirect)) = root.lookup("Resources") {
-            let resources = &entry.value;
+            let resources = entry.value();
             if resources.resolved().as_map().is_none() && !resources.is_null() {
                 return Err(ModelError {
-                    offset: resources.span.start,
+                    offset: resources.span().start,
                     message: format!(
                         "`Resources` must be a mapping of logical ids, but it is {}",
                         describe(resources)
@@ -144,23 +141,24 @@ impl<'t> Template<'t> {
 
     /// `path` leads to `resources`; `unshared` says it does so the way
     /// [`ApiEvent::unshared`] means.
-    fn read_resources(&mut self, resources: &'t Node, path: Rc<Path>, unshared: bool) {
+    fn read_resources(&mut self, resources: Node<'t>, path: Rc<Path>, unshared: bool) {
         let Some(map) = resources.as_map() else {
             return;
         };
-        for (id, entry) in &map.entries {
+        for entry in map.iter() {
+            let id = entry.key();
             if id.starts_with("Fn::ForEach::") {
                 // [Identifier, Collection, {LogicalId${Identifier}: Resource}]
-                if let Some(body) = entry.value.as_seq().and_then(|seq| seq.items.get(2)) {
+                if let Some(body) = entry.value().as_seq().and_then(|seq| seq.get(2)) {
                     let mut body_path = Path::clone(&path);
-                    body_path.extend([Seg::Key(id.clone()), Seg::Index(2)]);
-                    let unshared = unshared && !is_shared(&entry.value) && !is_shared(body);
+                    body_path.extend([Seg::Key(id.into()), Seg::Index(2)]);
+                    let unshared = unshared && !is_shared(entry.value()) && !is_shared(body);
                     self.read_resources(body, Rc::new(body_path), unshared);
                 }
                 continue;
             }
             self.resource_ids.push(id);
-            self.read_resource(id, &entry.value, &path, unshared);
+            self.read_resource(id, entry.value(), &path, unshared);
         }
     }
 
@@ -169,7 +167,7 @@ impl<'t> Template<'t> {
     fn read_resource(
         &mut self,
         id: &'t str,
-        resource: &'t Node,
+        resource: Node<'t>,
         resources: &Rc<Path>,
         unshared: bool,
     ) {
@@ -182,18 +180,18 @@ impl<'t> Template<'t> {
                 self.apis.push(Api {
                     id: id.to_string(),
                     properties: Some(properties_path),
-                    node: properties.map(|(entry, _)| &entry.value),
+                    node: properties.map(|(entry, _)| entry.value()),
                 });
             }
             Some("AWS::Serverless::Function" | "AWS::Serverless::StateMachine") => {
                 let Some((properties, properties_indirect)) = properties else {
                     return;
                 };
-                let properties = &properties.value;
+                let properties = properties.value();
                 let Some((events, events_indirect)) = properties.lookup("Events") else {
                     return;
                 };
-                let events = &events.value;
+                let events = events.value();
                 let Some(map) = events.as_map() else {
                     return;
                 };
@@ -203,26 +201,26 @@ impl<'t> Template<'t> {
                     && !is_shared(properties)
                     && !events_indirect
                     && !is_shared(events);
-                for (name, event) in &map.entries {
-                    if event.value.get("Type").and_then(Node::as_str) != Some("Api") {
+                for event in map.iter() {
+                    if event.value().get("Type").and_then(Node::as_str) != Some("Api") {
                         continue;
                     }
-                    let Some((properties, props_indirect)) = event.value.lookup("Properties")
+                    let Some((properties, props_indirect)) = event.value().lookup("Properties")
                     else {
                         continue;
                     };
-                    let props = &properties.value;
+                    let props = properties.value();
                     let target = match props.get("RestApiId") {
                         None => Target::Implicit,
                         Some(node) => rest_api_target(node),
                     };
                     self.events.push(ApiEvent {
                         owner: id,
-                        name,
+                        name: event.key(),
                         resources: Rc::clone(resources),
                         properties,
                         unshared: unshared
-                            && !is_shared(&event.value)
+                            && !is_shared(event.value())
                             && !props_indirect
                             && !is_shared(props),
                         target,
@@ -234,7 +232,7 @@ impl<'t> Template<'t> {
         }
     }
 
-    pub fn globals_api(&self) -> Option<&'t Node> {
+    pub fn globals_api(&self) -> Option<Node<'t>> {
         self.root.get("Globals")?.get("Api")
     }
 
@@ -285,35 +283,31 @@ impl<'t> ApiEvent<'t> {
     }
 }
 
-fn rest_api_target(node: &Node) -> Target<'_> {
-    let unresolvable = || Target::Unresolvable {
-        span: node.span.clone(),
-    };
+fn rest_api_target(node: Node<'_>) -> Target<'_> {
+    let unresolvable = || Target::Unresolvable { span: node.span() };
     let resolved = node.resolved();
-    match &resolved.kind {
-        Kind::Scalar(scalar) if resolved.tag.as_deref() == Some("!Ref") => Target::Named {
-            id: &scalar.value,
-            span: resolved.span.clone(),
+    match resolved.kind() {
+        Kind::Scalar(scalar) if resolved.tag() == Some("!Ref") => Target::Named {
+            id: scalar.value,
+            span: resolved.span(),
         },
-        Kind::Scalar(_) if resolved.tag.is_none() => match resolved.as_str() {
+        Kind::Scalar(_) if resolved.tag().is_none() => match resolved.as_str() {
             Some(id) => Target::Named {
                 id,
-                span: resolved.span.clone(),
+                span: resolved.span(),
             },
             None => unresolvable(),
         },
-        Kind::Map(map) if map.entries.len() == 1 && resolved.tag.is_none() => {
-            match map.entries.get("Ref") {
-                Some(entry) => match entry.value.as_str() {
-                    Some(id) => Target::Named {
-                        id,
-                        span: entry.value.span.clone(),
-                    },
-                    None => unresolvable(),
+        Kind::Map(map) if map.len() == 1 && resolved.tag().is_none() => match map.get("Ref") {
+            Some(entry) => match entry.value().as_str() {
+                Some(id) => Target::Named {
+                    id,
+                    span: entry.value().span(),
                 },
                 None => unresolvable(),
-            }
-        }
+            },
+            None => unresolvable(),
+        },
         _ => unresolvable(),
     }
 }
@@ -326,32 +320,27 @@ pub fn child(path: &Path, key: &str) -> Path {
 
 /// Whether a node carries an anchor or is an alias: an edit there would also change, or
 /// could not reach, what the alias shares (as in [`Node::shared_on_path`]).
-pub fn is_shared(node: &Node) -> bool {
-    node.anchored || matches!(node.kind, Kind::Alias(_))
+pub fn is_shared(node: Node<'_>) -> bool {
+    node.anchored() || node.is_alias()
 }
 
 /// Whether a node is an intrinsic function (`!If ...` or `{Fn::If: ...}`), whose value
 /// only CloudFormation knows.
-pub fn is_intrinsic(node: &Node) -> bool {
+pub fn is_intrinsic(node: Node<'_>) -> bool {
     let node = node.resolved();
-    if node
-        .tag
-        .as_deref()
-        .is_some_and(|tag| !tag.starts_with("!!"))
-    {
+    if node.tag().is_some_and(|tag| !tag.starts_with("!!")) {
         return true;
     }
     node.as_map().is_some_and(|map| {
-        map.entries.len() == 1
+        map.len() == 1
             && map
-                .entries
                 .keys()
                 .all(|key| key == "Ref" || key == "Condition" || key.starts_with("Fn::"))
     })
 }
 
-fn describe(node: &Node) -> &'static str {
-    match &node.resolved().kind {
+fn describe(node: Node<'_>) -> &'static str {
+    match node.resolved().kind() {
         Kind::Scalar(_) if node.is_null() => "empty (null)",
         Kind::Scalar(_) => "a scalar",
         Kind::Seq(_) => "a list",

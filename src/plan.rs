@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::analyze::{settings, Analysis, ApiSettings, AuthSetting, Finding, KeySource, Rule};
 use crate::model::{child, is_intrinsic, is_shared, ApiEvent, Template};
-use crate::parse::{display_path, Entry, Kind, Node, Path, Seg, Span};
+use crate::parse::{display_path, Entry, Kind, Node, NodeId, Path, Seg, Span, Tree};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Strategy {
@@ -43,12 +43,14 @@ pub enum NewValue {
 }
 
 impl NewValue {
-    pub fn to_node(self) -> Node {
+    /// Adds the value to `tree`, outside it, for [`Tree::replace`] or [`Tree::insert`].
+    pub fn add_to(self, tree: &mut Tree) -> NodeId {
         match self {
-            NewValue::True => Node::plain("true"),
-            NewValue::False => Node::plain("false"),
+            NewValue::True => tree.add_plain("true"),
+            NewValue::False => tree.add_plain("false"),
             NewValue::ApiKeyRequiredTrue => {
-                Node::map_of(vec![("ApiKeyRequired", Node::plain("true"))])
+                let value = tree.add_plain("true");
+                tree.add_map(&[("ApiKeyRequired", value)])
             }
         }
     }
@@ -83,7 +85,7 @@ pub struct Plan<'t> {
     /// an insert adds to, when the planner had it in hand. Rendering starts there instead of
     /// walking the path from the root again, which on a large template costs more than the
     /// rest of the edit.
-    pub holders: Vec<Option<&'t Entry>>,
+    pub holders: Vec<Option<Entry<'t>>>,
 }
 
 impl Plan<'_> {
@@ -189,7 +191,7 @@ pub fn plan<'t>(template: &Template<'t>, analysis: &Analysis, strategy: Strategy
 }
 
 /// Changes, and for each the entry holding the map it adds to if known (see [`Plan::holders`]).
-type Located<'t> = (Vec<Change>, Vec<Option<&'t Entry>>);
+type Located<'t> = (Vec<Change>, Vec<Option<Entry<'t>>>);
 
 /// Remove the API-level key and require it on every event of every API that loses it.
 fn move_to_events<'t>(
@@ -269,15 +271,15 @@ fn move_to_events<'t>(
 /// method, and never `ApiKeyRequired: false`, which SAM rejects once the API has no key.
 /// With the change, the entry holding the map it adds to, if known (see [`Plan::holders`]).
 fn event_change<'t>(
-    root: &Node,
+    root: Node<'t>,
     event: &ApiEvent<'t>,
-) -> Result<Option<(Change, Option<&'t Entry>)>, String> {
+) -> Result<Option<(Change, Option<Entry<'t>>)>, String> {
     let properties = event.properties_path();
     let is_options = event.is_options();
     // The model knows, for almost every event, that its path leads straight to its node;
     // walking each path from the root again costs more than the rest of the plan.
     let props = if event.unshared {
-        &event.properties.value
+        event.properties.value()
     } else {
         if root.shared_on_path(&properties).is_some() {
             return Err("it sits in YAML shared through an anchor or alias".into());
@@ -296,7 +298,7 @@ fn event_change<'t>(
         return Ok((!is_options).then_some((change, holder)));
     };
     let auth_path = child(&properties, "Auth");
-    let auth = &auth_entry.value;
+    let auth = auth_entry.value();
     // Nothing on the way to `props` is shared, and `props` holds `Auth` itself unless it is
     // indirect: only the `Auth` node itself can be shared.
     if indirect || is_shared(auth) {
@@ -319,8 +321,8 @@ fn event_change<'t>(
     }
     let change = match auth.lookup("ApiKeyRequired") {
         Some((_, true)) => return Err("its `ApiKeyRequired` comes through a merge key".into()),
-        Some((entry, false)) if entry.value.is_truthy() => None,
-        Some((entry, false)) if entry.value.is_null() => (!is_options).then(|| Change::Replace {
+        Some((entry, false)) if entry.value().is_truthy() => None,
+        Some((entry, false)) if entry.value().is_null() => (!is_options).then(|| Change::Replace {
             path: child(&auth_path, "ApiKeyRequired"),
             value: NewValue::True,
         }),
@@ -396,7 +398,7 @@ fn editable(template: &Template, setting: &AuthSetting) -> Result<(), String> {
         ));
     }
     if let Some(shared) = template.root.shared_on_path(&setting.auth) {
-        let what = match shared.kind {
+        let what = match shared.kind() {
             Kind::Alias(_) => "an alias",
             _ => "an anchor",
         };
@@ -410,11 +412,11 @@ fn editable(template: &Template, setting: &AuthSetting) -> Result<(), String> {
 
 /// Removing the last key of a map removes the map's own entry too, so no empty `Auth:`
 /// (or `Globals: Api:`) is left behind.
-fn removal(root: &Node, map: &Path, key: &str) -> Change {
+fn removal(root: Node, map: &Path, key: &str) -> Change {
     let only_key = root
         .at(map)
         .and_then(Node::as_map)
-        .is_some_and(|m| m.entries.len() == 1);
+        .is_some_and(|m| m.len() == 1);
     if let (true, Some((Seg::Key(map_key), parent))) = (only_key, map.split_last()) {
         if root.at(parent).and_then(Node::as_map).is_some() {
             return removal(root, &parent.to_vec(), map_key);
@@ -427,36 +429,32 @@ fn removal(root: &Node, map: &Path, key: &str) -> Change {
 }
 
 /// Turns the tree into the value the changes should produce, for checking the text edits.
-/// `None` when a change does not apply. Anchored values keep their old content in the
-/// aliases that copy them, so an edit through an anchor never looks right.
-pub fn apply_to_tree(tree: &mut Node, changes: &[&Change]) -> Option<()> {
+/// `None` when a change does not apply. Aliases stand for their anchored node itself, so an
+/// edit through an anchor shows in its aliases too, as it does in the text.
+pub fn apply_to_tree(tree: &mut Tree<'_>, changes: &[&Change]) -> Option<()> {
     for change in changes {
         match change {
             Change::Remove { map, key } => {
-                let Kind::Map(m) = &mut tree.at_mut(map)?.kind else {
-                    return None;
-                };
-                m.entries.shift_remove(key.as_str())?;
+                let map = tree.id_at(map)?;
+                tree.remove(map, key)?;
             }
             Change::Insert {
                 map, key, value, ..
             } => {
-                let target = tree.at_mut(map)?;
-                if target.is_null() {
-                    *target = Node::map_of(vec![(key, value.to_node())]);
+                let (target, is_null) = tree.root().at(map).map(|n| (n.id(), n.is_null()))?;
+                let value = value.add_to(tree);
+                if is_null {
+                    let map = tree.add_map(&[(key.as_str(), value)]);
+                    tree.replace(target, map);
                 } else {
-                    let Kind::Map(m) = &mut target.kind else {
-                        return None;
-                    };
-                    let entry = crate::parse::Entry {
-                        key_span: 0..0,
-                        key_style: crate::parse::ScalarStyle::Plain,
-                        value: value.to_node(),
-                    };
-                    m.entries.insert(key.as_str().into(), entry);
+                    tree.insert(target, key, value)?;
                 }
             }
-            Change::Replace { path, value } => *tree.at_mut(path)? = value.to_node(),
+            Change::Replace { path, value } => {
+                let at = tree.id_at(path)?;
+                let value = value.add_to(tree);
+                tree.replace(at, value);
+            }
         }
     }
     Some(())

@@ -8,7 +8,7 @@ use crate::plan::Strategy;
 /// applied. Read as a template, it must leave nothing to fix (a second run would change
 /// nothing) and no fixed key may still reach a preflight.
 pub fn settles(
-    planned: &Node,
+    planned: Node<'_>,
     strategy: Strategy,
     rules: &[Rule],
     still_refused: usize,

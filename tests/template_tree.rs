@@ -96,8 +96,8 @@ fn fingerprints_agree_however_the_template_is_read() {
             path.display()
         );
         assert_eq!(
-            template.first_bool_spelling(),
-            full.first_bool_spelling(),
+            template.root().first_bool_spelling(),
+            full.root().first_bool_spelling(),
             "{}",
             path.display()
         );

@@ -2,15 +2,20 @@
 //!
 //! `yaml` turns source text into this tree; nothing else in samfix touches the YAML
 //! parser, so it can be swapped without changing the rest of the pipeline.
+//!
+//! The tree is flat: its nodes, map entries and sequence items sit in three arrays, each
+//! collection's children side by side, and texts are byte ranges of the source (or of the
+//! tree's own buffer, for the few that are not written as they read, such as escaped
+//! strings). A node is a handle, [`Node`], into that tree. Compared with a node per
+//! allocation, this holds a large template in a third of the memory and frees it at once.
 
 mod yaml;
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::ops::Range;
-use std::sync::Arc;
 
 use compact_str::CompactString;
-use indexmap::IndexMap;
 
 pub use yaml::{
     fingerprint_text, fingerprint_text_in_parts, parse, parse_template, parse_template_in_parts,
@@ -19,28 +24,425 @@ pub use yaml::{
 /// A byte range into the source text.
 pub type Span = Range<usize>;
 
-#[derive(Debug, Clone)]
-pub struct Node {
-    /// The node's content: a scalar's text (with its quotes), a flow collection from its
-    /// opening to its closing bracket, a block collection from its first key or dash to the
-    /// end of its last value. Trailing blank lines of block scalars are not included.
-    pub span: Span,
-    /// The tag as written, e.g. `!Ref` or `!!str`.
-    pub tag: Option<Box<str>>,
-    /// Whether it carries an anchor (`&name`): what aliases share must not be edited.
-    pub anchored: bool,
-    pub kind: Kind,
+/// A parsed template: its nodes, borrowing their texts from `source`.
+pub struct Tree<'s> {
+    source: &'s str,
+    /// Texts that are not a range of the source: scalars with escapes or folded lines,
+    /// tags, and what a fix adds.
+    owned: String,
+    nodes: Vec<NodeData>,
+    /// The entries of every map, each map's side by side in the order written.
+    entries: Vec<EntryData>,
+    /// The items of every sequence, as node ids, each sequence's side by side.
+    items: Vec<u32>,
+    skipped: Vec<Skipped>,
+    left_out: Vec<LeftOut>,
+    /// For each map of more than [`SCANNED_UP_TO`] entries (by node id), where each key is
+    /// among its entries; smaller maps are scanned, which is faster and takes no memory.
+    indexes: HashMap<u32, KeyIndex, foldhash::fast::RandomState>,
+    root: u32,
 }
 
-#[derive(Debug, Clone)]
-pub enum Kind {
-    Scalar(Scalar),
-    /// Boxed: maps are fewer than scalars, and every node is as large as its largest kind.
-    Map(Box<Map>),
-    /// Boxed, like maps: sequences are rare in the parts of a template the rules read.
-    Seq(Box<Seq>),
+/// foldhash: SipHash, the default, costs more than the lookups it serves; its per-map
+/// random seeds still keep crafted keys from colliding.
+type KeyIndex = HashMap<CompactString, u32, foldhash::fast::RandomState>;
+
+/// Maps with more entries than this are hashed.
+const SCANNED_UP_TO: u32 = 16;
+
+/// Where a text is: a range of the source, or (with [`Text::OWNED`] set in `len`) of the
+/// tree's own buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Text {
+    start: u32,
+    len: u32,
+}
+
+impl Text {
+    const OWNED: u32 = 1 << 31;
+    /// No text: a node without a tag.
+    const NONE: Text = Text {
+        start: u32::MAX,
+        len: 0,
+    };
+
+    fn is_none(self) -> bool {
+        self.start == u32::MAX
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Scalar,
+    Map,
+    Seq,
+    Alias,
+    Skipped,
+}
+
+/// A node as stored. What `a`, `b` and `c` hold depends on its shape:
+/// - scalar: its text's start and length (as in [`Text`]);
+/// - map: where its entries start in [`Tree::entries`], how many, and 1 + its index in
+///   [`Tree::left_out`] (0 for none);
+/// - sequence: where its items start in [`Tree::items`], and how many;
+/// - alias: the id of the anchored node it stands for;
+/// - skipped: its index in [`Tree::skipped`].
+#[derive(Debug, Clone, Copy)]
+struct NodeData {
+    start: u32,
+    end: u32,
+    tag: Text,
+    a: u32,
+    b: u32,
+    c: u32,
+    shape: Shape,
+    style: ScalarStyle,
+    flow: bool,
+    anchored: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct EntryData {
+    key: Text,
+    key_start: u32,
+    key_end: u32,
+    value: u32,
+    key_style: ScalarStyle,
+}
+
+impl<'s> Tree<'s> {
+    fn new(source: &'s str) -> Self {
+        Tree {
+            source,
+            owned: String::new(),
+            nodes: Vec::new(),
+            entries: Vec::new(),
+            items: Vec::new(),
+            skipped: Vec::new(),
+            left_out: Vec::new(),
+            indexes: HashMap::default(),
+            root: u32::MAX,
+        }
+    }
+
+    pub fn root(&self) -> Node<'_> {
+        Node {
+            tree: self,
+            id: self.root,
+        }
+    }
+
+    /// The root's [`Node::fingerprint`].
+    pub fn fingerprint(&self) -> u128 {
+        self.root().fingerprint()
+    }
+
+    fn text(&self, text: Text) -> &str {
+        if text.len & Text::OWNED != 0 {
+            let start = text.start as usize;
+            &self.owned[start..start + (text.len & !Text::OWNED) as usize]
+        } else {
+            let start = text.start as usize;
+            &self.source[start..start + text.len as usize]
+        }
+    }
+
+    /// `text` as a range of the source when it is one (a parser hands those out as slices
+    /// of its input), else copied into the tree's buffer.
+    fn keep_text(&mut self, text: &str) -> Text {
+        let source = self.source.as_bytes().as_ptr_range();
+        let at = text.as_ptr();
+        if source.contains(&at) || (text.is_empty() && at == source.end) {
+            Text {
+                start: (at as usize - source.start as usize) as u32,
+                len: text.len() as u32,
+            }
+        } else {
+            self.own_text(text)
+        }
+    }
+
+    fn own_text(&mut self, text: &str) -> Text {
+        let start = self.owned.len() as u32;
+        self.owned.push_str(text);
+        Text {
+            start,
+            len: text.len() as u32 | Text::OWNED,
+        }
+    }
+
+    fn push_node(&mut self, node: NodeData) -> u32 {
+        let id = self.nodes.len() as u32;
+        self.nodes.push(node);
+        id
+    }
+
+    fn push_skipped(
+        &mut self,
+        span: &Span,
+        fingerprint: u128,
+        first_bool: Option<BoolSpelling>,
+    ) -> u32 {
+        self.skipped.push(Skipped::new(fingerprint, first_bool));
+        let mut node = yaml::node_data(span, Text::NONE, false, Shape::Skipped);
+        node.a = self.skipped.len() as u32 - 1;
+        self.push_node(node)
+    }
+
+    /// Adds a map with `entries`, which have distinct keys, in the order given.
+    fn push_map(&mut self, mut node: NodeData, entries: impl Iterator<Item = EntryData>) -> u32 {
+        let start = self.entries.len();
+        self.entries.extend(entries);
+        node.shape = Shape::Map;
+        node.a = start as u32;
+        node.b = (self.entries.len() - start) as u32;
+        let id = self.push_node(node);
+        self.index_keys(id);
+        id
+    }
+
+    /// Builds the key index of map `id` if it is large enough to need one.
+    fn index_keys(&mut self, id: u32) {
+        let node = self.nodes[id as usize];
+        if node.shape != Shape::Map || node.b <= SCANNED_UP_TO {
+            self.indexes.remove(&id);
+            return;
+        }
+        let entries = &self.entries[node.a as usize..(node.a + node.b) as usize];
+        let index = entries
+            .iter()
+            .enumerate()
+            .map(|(at, entry)| (CompactString::from(self.text(entry.key)), at as u32))
+            .collect();
+        self.indexes.insert(id, index);
+    }
+
+    /// Adds `other`'s nodes, entries and items after this tree's (their ids move past
+    /// this tree's); returns where `other`'s root now is. Used to join a template read in
+    /// parts.
+    fn append(&mut self, other: Tree<'s>) -> NodeId {
+        let nodes = self.nodes.len() as u32;
+        let entries = self.entries.len() as u32;
+        let items = self.items.len() as u32;
+        let skipped = self.skipped.len() as u32;
+        let left_out = self.left_out.len() as u32;
+        let owned = self.owned.len() as u32;
+        let moved = |text: Text| match text.len & Text::OWNED {
+            0 => text,
+            _ if text.is_none() => text,
+            _ => Text {
+                start: text.start + owned,
+                ..text
+            },
+        };
+        self.nodes.extend(other.nodes.into_iter().map(|mut node| {
+            node.tag = moved(node.tag);
+            match node.shape {
+                Shape::Scalar => {
+                    let text = moved(Text {
+                        start: node.a,
+                        len: node.b,
+                    });
+                    node.a = text.start;
+                }
+                Shape::Map => {
+                    node.a += entries;
+                    if node.c != 0 {
+                        node.c += left_out;
+                    }
+                }
+                Shape::Seq => node.a += items,
+                Shape::Alias => node.a += nodes,
+                Shape::Skipped => node.a += skipped,
+            }
+            node
+        }));
+        self.entries
+            .extend(other.entries.into_iter().map(|entry| EntryData {
+                key: moved(entry.key),
+                value: entry.value + nodes,
+                ..entry
+            }));
+        self.items
+            .extend(other.items.into_iter().map(|item| item + nodes));
+        self.skipped.extend(other.skipped);
+        self.left_out.extend(other.left_out);
+        self.owned.push_str(&other.owned);
+        self.indexes.extend(
+            other
+                .indexes
+                .into_iter()
+                .map(|(id, index)| (id + nodes, index)),
+        );
+        NodeId(other.root + nodes)
+    }
+
+    /// Gives map `map` the entries of maps `map` and `more`, in that order, and extends it
+    /// to where `more` ends; `None` (and nothing changed) when either is not a map, a key
+    /// is in both, or `more` leaves entries out.
+    fn concat_maps(&mut self, map: NodeId, more: NodeId) -> Option<()> {
+        let first = self.node(map).as_map()?;
+        let then = self.node(more).as_map()?;
+        if then.left_out().is_some() {
+            return None;
+        }
+        let known: HashSet<&str> = first.keys().collect();
+        if then.keys().any(|key| known.contains(key)) {
+            return None;
+        }
+        let (first, then) = (self.nodes[map.0 as usize], self.nodes[more.0 as usize]);
+        let start = self.entries.len();
+        self.entries
+            .extend_from_within(first.a as usize..(first.a + first.b) as usize);
+        self.entries
+            .extend_from_within(then.a as usize..(then.a + then.b) as usize);
+        let stored = &mut self.nodes[map.0 as usize];
+        stored.a = start as u32;
+        stored.b = first.b + then.b;
+        stored.end = then.end;
+        self.index_keys(map.0);
+        Some(())
+    }
+
+    fn set_end(&mut self, node: NodeId, end: usize) {
+        self.nodes[node.0 as usize].end = end as u32;
+    }
+
+    fn node(&self, id: NodeId) -> Node<'_> {
+        Node {
+            tree: self,
+            id: id.0,
+        }
+    }
+
+    /// The id of the node at `path` (see [`Node::at`]).
+    pub fn id_at(&self, path: &[Seg]) -> Option<NodeId> {
+        self.root().at(path).map(Node::id)
+    }
+
+    /// Adds a plain scalar outside the tree, for [`Tree::replace`] or [`Tree::insert`].
+    pub fn add_plain(&mut self, text: &str) -> NodeId {
+        let text = self.own_text(text);
+        NodeId(self.push_node(NodeData {
+            start: 0,
+            end: 0,
+            tag: Text::NONE,
+            a: text.start,
+            b: text.len,
+            c: 0,
+            shape: Shape::Scalar,
+            style: ScalarStyle::Plain,
+            flow: false,
+            anchored: false,
+        }))
+    }
+
+    /// Adds a block map of `entries` (with distinct keys) outside the tree.
+    pub fn add_map(&mut self, entries: &[(&str, NodeId)]) -> NodeId {
+        let entries: Vec<EntryData> = entries
+            .iter()
+            .map(|&(key, value)| EntryData {
+                key: self.own_text(key),
+                key_start: 0,
+                key_end: 0,
+                value: value.0,
+                key_style: ScalarStyle::Plain,
+            })
+            .collect();
+        let node = NodeData {
+            start: 0,
+            end: 0,
+            tag: Text::NONE,
+            a: 0,
+            b: 0,
+            c: 0,
+            shape: Shape::Map,
+            style: ScalarStyle::Plain,
+            flow: false,
+            anchored: false,
+        };
+        NodeId(self.push_map(node, entries.into_iter()))
+    }
+
+    /// Puts the node `with` in the place of `at`.
+    pub fn replace(&mut self, at: NodeId, with: NodeId) {
+        self.nodes[at.0 as usize] = self.nodes[with.0 as usize];
+        self.index_keys(at.0);
+    }
+
+    /// Sets `key` of the map `map` to `value`: in place when the key exists, as the last
+    /// entry otherwise. `None` when `map` is not a map.
+    pub fn insert(&mut self, map: NodeId, key: &str, value: NodeId) -> Option<()> {
+        let node = Node {
+            tree: self,
+            id: map.0,
+        };
+        let existing = node.as_map()?.get_index_of(key);
+        let node = self.nodes[map.0 as usize];
+        if let Some(at) = existing {
+            self.entries[node.a as usize + at].value = value.0;
+            return Some(());
+        }
+        // A map's entries sit side by side, so one more moves them all to the end.
+        let key = self.own_text(key);
+        let start = self.entries.len();
+        self.entries
+            .extend_from_within(node.a as usize..(node.a + node.b) as usize);
+        self.entries.push(EntryData {
+            key,
+            key_start: 0,
+            key_end: 0,
+            value: value.0,
+            key_style: ScalarStyle::Plain,
+        });
+        let stored = &mut self.nodes[map.0 as usize];
+        stored.a = start as u32;
+        stored.b += 1;
+        self.index_keys(map.0);
+        Some(())
+    }
+
+    /// Removes `key` from the map `map`, keeping the order of the others. `None` when
+    /// `map` is not a map or has no such key.
+    pub fn remove(&mut self, map: NodeId, key: &str) -> Option<()> {
+        let node = Node {
+            tree: self,
+            id: map.0,
+        };
+        let at = node.as_map()?.get_index_of(key)?;
+        let node = self.nodes[map.0 as usize];
+        let range = node.a as usize..(node.a + node.b) as usize;
+        self.entries[range][at..].rotate_left(1);
+        self.nodes[map.0 as usize].b -= 1;
+        self.index_keys(map.0);
+        Some(())
+    }
+}
+
+impl fmt::Debug for Tree<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.root().fmt(f)
+    }
+}
+
+/// A node's place in its tree, which stays when the tree changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NodeId(u32);
+
+/// A node of a [`Tree`].
+#[derive(Clone, Copy)]
+pub struct Node<'t> {
+    tree: &'t Tree<'t>,
+    id: u32,
+}
+
+/// What a node is.
+pub enum Kind<'t> {
+    Scalar(Scalar<'t>),
+    Map(Map<'t>),
+    Seq(Seq<'t>),
     /// `*name`: the anchored node it stands for.
-    Alias(Arc<Node>),
+    Alias(Node<'t>),
     /// A value no rule reads, left out of the tree (see [`parse_template`]).
     Skipped(Skipped),
 }
@@ -49,8 +451,8 @@ pub enum Kind {
 /// and to know how it spells its booleans.
 #[derive(Debug, Clone, Copy)]
 pub struct Skipped {
-    /// The value's [`Node::fingerprint`], in two halves: a `u128` field would make every
-    /// node 16-byte aligned, and larger.
+    /// The value's [`Node::fingerprint`], in two halves: a `u128` field would make it
+    /// 16-byte aligned, and larger.
     fingerprint: [u64; 2],
     pub first_bool: Option<BoolSpelling>,
 }
@@ -65,6 +467,502 @@ impl Skipped {
 
     pub fn fingerprint(&self) -> u128 {
         u128::from(self.fingerprint[0]) | (u128::from(self.fingerprint[1]) << 64)
+    }
+}
+
+/// What a map keeps of the entries it leaves out, so that its fingerprint and boolean
+/// spelling are the whole map's.
+#[derive(Debug, Clone, Default)]
+pub struct LeftOut {
+    pub len: usize,
+    /// The sum of their entry fingerprints (see `fingerprint::entry`).
+    pub sum: u128,
+    /// The first boolean spelling among them, with the number of kept entries before it.
+    pub first_bool: Option<(usize, BoolSpelling)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Scalar<'t> {
+    pub value: &'t str,
+    pub style: ScalarStyle,
+}
+
+/// A map's entries in the order written.
+#[derive(Clone, Copy)]
+pub struct Map<'t> {
+    tree: &'t Tree<'t>,
+    id: u32,
+    start: u32,
+    len: u32,
+}
+
+/// A map entry: its key and value.
+#[derive(Clone, Copy)]
+pub struct Entry<'t> {
+    tree: &'t Tree<'t>,
+    at: u32,
+}
+
+#[derive(Clone, Copy)]
+pub struct Seq<'t> {
+    tree: &'t Tree<'t>,
+    start: u32,
+    len: u32,
+    flow: bool,
+}
+
+impl<'t> Map<'t> {
+    pub fn flow(self) -> bool {
+        self.tree.nodes[self.id as usize].flow
+    }
+
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    /// The entries in the order written.
+    pub fn iter(self) -> impl DoubleEndedIterator<Item = Entry<'t>> + ExactSizeIterator {
+        let tree = self.tree;
+        (self.start..self.start + self.len).map(move |at| Entry { tree, at })
+    }
+
+    pub fn keys(self) -> impl DoubleEndedIterator<Item = &'t str> {
+        self.iter().map(Entry::key)
+    }
+
+    pub fn get_index_of(self, key: &str) -> Option<usize> {
+        if self.len > SCANNED_UP_TO {
+            let index = self.tree.indexes.get(&self.id)?;
+            return index.get(key).map(|&at| at as usize);
+        }
+        self.iter().position(|entry| entry.key() == key)
+    }
+
+    pub fn get(self, key: &str) -> Option<Entry<'t>> {
+        self.get_index_of(key).and_then(|at| self.get_index(at))
+    }
+
+    pub fn get_index(self, at: usize) -> Option<Entry<'t>> {
+        (at < self.len()).then(|| Entry {
+            tree: self.tree,
+            at: self.start + at as u32,
+        })
+    }
+
+    pub fn first(self) -> Option<Entry<'t>> {
+        self.get_index(0)
+    }
+
+    pub fn last(self) -> Option<Entry<'t>> {
+        self.len().checked_sub(1).and_then(|at| self.get_index(at))
+    }
+
+    /// The entries no rule reads and no edit needs, left out of the map
+    /// (see [`parse_template`]).
+    pub fn left_out(self) -> Option<&'t LeftOut> {
+        match self.tree.nodes[self.id as usize].c {
+            0 => None,
+            c => Some(&self.tree.left_out[c as usize - 1]),
+        }
+    }
+}
+
+impl<'t> Entry<'t> {
+    fn data(self) -> &'t EntryData {
+        &self.tree.entries[self.at as usize]
+    }
+
+    pub fn key(self) -> &'t str {
+        self.tree.text(self.data().key)
+    }
+
+    pub fn key_span(self) -> Span {
+        let data = self.data();
+        data.key_start as usize..data.key_end as usize
+    }
+
+    pub fn key_style(self) -> ScalarStyle {
+        self.data().key_style
+    }
+
+    pub fn value(self) -> Node<'t> {
+        Node {
+            tree: self.tree,
+            id: self.data().value,
+        }
+    }
+}
+
+impl<'t> Seq<'t> {
+    pub fn flow(self) -> bool {
+        self.flow
+    }
+
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    pub fn items(self) -> impl DoubleEndedIterator<Item = Node<'t>> + ExactSizeIterator {
+        let tree = self.tree;
+        let ids = &tree.items[self.start as usize..(self.start + self.len) as usize];
+        ids.iter().map(move |&id| Node { tree, id })
+    }
+
+    pub fn get(self, at: usize) -> Option<Node<'t>> {
+        (at < self.len()).then(|| Node {
+            tree: self.tree,
+            id: self.tree.items[self.start as usize + at],
+        })
+    }
+}
+
+impl PartialEq for Node<'_> {
+    /// The same node of the same tree.
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.tree, other.tree) && self.id == other.id
+    }
+}
+
+impl fmt::Debug for Node<'_> {
+    /// The node as the value it loads to, with its spans, tags and styles; an alias shows
+    /// where its anchored node is, not that node again.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.span())?;
+        if let Some(tag) = self.tag() {
+            write!(f, " {tag}")?;
+        }
+        if self.anchored() {
+            f.write_str(" &")?;
+        }
+        match self.kind() {
+            Kind::Scalar(scalar) => write!(f, " {:?} {:?}", scalar.style, scalar.value),
+            Kind::Map(map) => {
+                f.write_str(if map.flow() { " flow " } else { " " })?;
+                let mut entries = f.debug_map();
+                for entry in map.iter() {
+                    let key = format!(
+                        "{:?} {:?} {:?}",
+                        entry.key_span(),
+                        entry.key_style(),
+                        entry.key()
+                    );
+                    entries.entry(&format_args!("{key}"), &entry.value());
+                }
+                entries.finish()?;
+                match map.left_out() {
+                    Some(left_out) => write!(f, " and {left_out:?}"),
+                    None => Ok(()),
+                }
+            }
+            Kind::Seq(seq) => {
+                f.write_str(if seq.flow() { " flow " } else { " " })?;
+                f.debug_list().entries(seq.items()).finish()
+            }
+            Kind::Alias(target) => write!(f, " alias of {:?}", target.span()),
+            Kind::Skipped(skipped) => write!(f, " {skipped:?}"),
+        }
+    }
+}
+
+impl<'t> Scalar<'t> {
+    pub fn resolve(&self) -> Resolved<'t> {
+        if self.style != ScalarStyle::Plain {
+            return Resolved::Str(self.value);
+        }
+        resolve_plain(self.value)
+    }
+}
+
+impl<'t> Node<'t> {
+    fn data(self) -> &'t NodeData {
+        &self.tree.nodes[self.id as usize]
+    }
+
+    pub fn id(self) -> NodeId {
+        NodeId(self.id)
+    }
+
+    /// The node's content: a scalar's text (with its quotes), a flow collection from its
+    /// opening to its closing bracket, a block collection from its first key or dash to the
+    /// end of its last value. Trailing blank lines of block scalars are not included.
+    pub fn span(self) -> Span {
+        let data = self.data();
+        data.start as usize..data.end as usize
+    }
+
+    /// The tag as written, e.g. `!Ref` or `!!str`.
+    pub fn tag(self) -> Option<&'t str> {
+        let tag = self.data().tag;
+        (!tag.is_none()).then(|| self.tree.text(tag))
+    }
+
+    /// Whether it carries an anchor (`&name`): what aliases share must not be edited.
+    pub fn anchored(self) -> bool {
+        self.data().anchored
+    }
+
+    pub fn is_alias(self) -> bool {
+        self.data().shape == Shape::Alias
+    }
+
+    pub fn kind(self) -> Kind<'t> {
+        let tree = self.tree;
+        let data = self.data();
+        match data.shape {
+            Shape::Scalar => Kind::Scalar(Scalar {
+                value: tree.text(Text {
+                    start: data.a,
+                    len: data.b,
+                }),
+                style: data.style,
+            }),
+            Shape::Map => Kind::Map(Map {
+                tree,
+                id: self.id,
+                start: data.a,
+                len: data.b,
+            }),
+            Shape::Seq => Kind::Seq(Seq {
+                tree,
+                start: data.a,
+                len: data.b,
+                flow: data.flow,
+            }),
+            Shape::Alias => Kind::Alias(Node { tree, id: data.a }),
+            Shape::Skipped => Kind::Skipped(tree.skipped[data.a as usize]),
+        }
+    }
+
+    /// Follows aliases to the node they stand for.
+    pub fn resolved(self) -> Node<'t> {
+        let mut node = self;
+        while node.data().shape == Shape::Alias {
+            node = Node {
+                tree: node.tree,
+                id: node.data().a,
+            };
+        }
+        node
+    }
+
+    pub fn as_map(self) -> Option<Map<'t>> {
+        match self.kind() {
+            Kind::Map(map) => Some(map),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(self) -> Option<Seq<'t>> {
+        match self.kind() {
+            Kind::Seq(seq) => Some(seq),
+            _ => None,
+        }
+    }
+
+    pub fn as_scalar(self) -> Option<Scalar<'t>> {
+        match self.kind() {
+            Kind::Scalar(scalar) => Some(scalar),
+            _ => None,
+        }
+    }
+
+    /// The text of an untagged scalar that is not null.
+    pub fn as_str(self) -> Option<&'t str> {
+        let scalar = self.as_scalar()?;
+        if self.tag().is_some() {
+            return None;
+        }
+        match scalar.resolve() {
+            Resolved::Null => None,
+            _ => Some(scalar.value),
+        }
+    }
+
+    pub fn is_null(self) -> bool {
+        self.tag().is_none()
+            && self
+                .as_scalar()
+                .is_some_and(|s| s.resolve() == Resolved::Null)
+    }
+
+    /// Python truthiness of the loaded value, which is how the SAM translator reads
+    /// `ApiKeyRequired` and friends. Tagged nodes are intrinsic functions, always truthy.
+    pub fn is_truthy(self) -> bool {
+        let node = self.resolved();
+        if node.tag().is_some() {
+            return true;
+        }
+        match node.kind() {
+            Kind::Scalar(scalar) => match scalar.resolve() {
+                Resolved::Null => false,
+                Resolved::Bool(b) => b,
+                Resolved::Int(i) => i != 0,
+                Resolved::Float(f) => !f
+                    .trim_start_matches(['-', '+'])
+                    .trim_matches(['0', '.'])
+                    .is_empty(),
+                Resolved::Str(s) => !s.is_empty(),
+            },
+            Kind::Map(map) => !map.is_empty(),
+            Kind::Seq(seq) => !seq.is_empty(),
+            Kind::Alias(_) => unreachable!("resolved() follows aliases"),
+            // Only values no rule reads are skipped; a rule that asked anyway sees a value.
+            Kind::Skipped(_) => true,
+        }
+    }
+
+    /// A map entry, looking through aliases and `<<` merge keys the way a YAML loader
+    /// does. The second value says whether the entry was reached through either, which
+    /// makes it something samfix must not edit.
+    pub fn lookup(self, key: &str) -> Option<(Entry<'t>, bool)> {
+        let map = self.resolved().as_map()?;
+        if let Some(entry) = map.get(key) {
+            return Some((entry, self.is_alias()));
+        }
+        // Most maps merge nothing, and need no record of what was searched.
+        map.get("<<")?;
+        self.lookup_merged(key, &mut HashSet::new())
+    }
+
+    /// `searched` holds the merge sources already searched: merge keys can name the same
+    /// anchor many times over (`<<: [*a, *a]`, nested), and searching each once keeps a
+    /// lookup linear in the template instead of exponential, with the same answer.
+    fn lookup_merged(self, key: &str, searched: &mut HashSet<u32>) -> Option<(Entry<'t>, bool)> {
+        let via_alias = self.is_alias();
+        let map = self.resolved().as_map()?;
+        if let Some(entry) = map.get(key) {
+            return Some((entry, via_alias));
+        }
+        let merge = map.get("<<")?.value();
+        let sources: Vec<Node<'t>> = match merge.resolved().kind() {
+            Kind::Seq(seq) => seq.items().collect(),
+            _ => vec![merge],
+        };
+        sources.into_iter().find_map(|source| {
+            if !searched.insert(source.resolved().id) {
+                return None;
+            }
+            source
+                .lookup_merged(key, searched)
+                .map(|(entry, _)| (entry, true))
+        })
+    }
+
+    /// The value under `key`, if any (see [`Node::lookup`]).
+    pub fn get(self, key: &str) -> Option<Node<'t>> {
+        self.lookup(key).map(|(entry, _)| entry.value())
+    }
+
+    /// A 128-bit fingerprint of the value the node loads to: nodes that load to the same
+    /// value have the same fingerprint, and different values share one with a chance of
+    /// about 2^-128. Styles, spans and anchors do not count, aliases
+    /// stand for their anchor's value, plain scalars count by their YAML 1.1 type, and a
+    /// map's entries count in any order. Each anchored value is fingerprinted once, so an
+    /// alias bomb costs no more than its text. [`fingerprint_text`] computes the same
+    /// value from text, without a tree.
+    pub fn fingerprint(self) -> u128 {
+        self.fingerprint_with(&mut HashMap::new(), &mut Vec::new())
+    }
+
+    /// `anchors` remembers the fingerprint of every anchored node an alias has led to (by
+    /// id); `scratch` is where the bytes to hash are laid out (see [`fingerprint`]).
+    fn fingerprint_with(self, anchors: &mut HashMap<u32, u128>, scratch: &mut Vec<u8>) -> u128 {
+        match self.kind() {
+            Kind::Alias(target) => {
+                if let Some(&known) = anchors.get(&target.id) {
+                    return known;
+                }
+                let value = target.fingerprint_with(anchors, scratch);
+                anchors.insert(target.id, value);
+                value
+            }
+            Kind::Skipped(skipped) => skipped.fingerprint(),
+            Kind::Scalar(scalar) => {
+                fingerprint::scalar(scratch, self.tag(), scalar.value, scalar.style)
+            }
+            Kind::Seq(seq) => {
+                let start = fingerprint::open(scratch, self.tag(), b'[');
+                let mut chain = 0;
+                for item in seq.items() {
+                    let item = item.fingerprint_with(anchors, scratch);
+                    fingerprint::seq_item(&mut chain, item);
+                }
+                fingerprint::close_seq(scratch, start, seq.len(), chain)
+            }
+            Kind::Map(map) => {
+                let start = fingerprint::open(scratch, self.tag(), b'{');
+                let (mut len, mut sum) = map
+                    .left_out()
+                    .map_or((0, 0), |left_out| (left_out.len, left_out.sum));
+                for entry in map.iter() {
+                    let value = entry.value().fingerprint_with(anchors, scratch);
+                    sum = sum.wrapping_add(fingerprint::entry(scratch, entry.key(), value));
+                }
+                len += map.len();
+                fingerprint::close_map(scratch, start, len, sum)
+            }
+        }
+    }
+
+    /// How the first boolean value written in the node is spelled, in document order;
+    /// keys, tagged scalars, quoted scalars and aliases don't count.
+    pub fn first_bool_spelling(self) -> Option<BoolSpelling> {
+        match self.kind() {
+            Kind::Scalar(scalar) if self.tag().is_none() && scalar.style == ScalarStyle::Plain => {
+                BoolSpelling::of_word(scalar.value)
+            }
+            Kind::Map(map) => {
+                let left_out = map.left_out().and_then(|left_out| left_out.first_bool);
+                map.iter()
+                    .enumerate()
+                    .find_map(|(kept_before, entry)| match left_out {
+                        Some((at, spelling)) if at <= kept_before => Some(spelling),
+                        _ => entry.value().first_bool_spelling(),
+                    })
+                    .or(left_out.map(|(_, spelling)| spelling))
+            }
+            Kind::Seq(seq) => seq.items().find_map(Node::first_bool_spelling),
+            Kind::Skipped(skipped) => skipped.first_bool,
+            Kind::Scalar(_) | Kind::Alias(_) => None,
+        }
+    }
+
+    /// The node at `path`, without following aliases or merge keys.
+    pub fn at(self, path: &[Seg]) -> Option<Node<'t>> {
+        let mut node = self;
+        for seg in path {
+            node = node.child(seg)?;
+        }
+        Some(node)
+    }
+
+    fn child(self, seg: &Seg) -> Option<Node<'t>> {
+        match (seg, self.kind()) {
+            (Seg::Key(key), Kind::Map(map)) => map.get(key).map(Entry::value),
+            (Seg::Index(i), Kind::Seq(seq)) => seq.get(*i),
+            _ => None,
+        }
+    }
+
+    /// Whether any node from the root down to `path` carries an anchor or is an alias:
+    /// an edit there would also change, or could not reach, what the alias shares.
+    pub fn shared_on_path(self, path: &[Seg]) -> Option<Node<'t>> {
+        let mut node = self;
+        for seg in path {
+            if node.anchored() || node.is_alias() {
+                return Some(node);
+            }
+            node = node.child(seg)?;
+        }
+        (node.anchored() || node.is_alias()).then_some(node)
     }
 }
 
@@ -109,243 +1007,6 @@ pub enum ScalarStyle {
     Folded,
 }
 
-#[derive(Debug, Clone)]
-pub struct Scalar {
-    /// Short texts, which most keys and values are, are stored without an allocation.
-    pub value: CompactString,
-    pub style: ScalarStyle,
-}
-
-#[derive(Debug, Clone)]
-pub struct Map {
-    pub flow: bool,
-    pub entries: Entries,
-    /// Entries no rule reads and no edit needs, left out of `entries`
-    /// (see [`parse_template`]).
-    pub left_out: Option<Box<LeftOut>>,
-}
-
-/// What a map keeps of the entries it leaves out, so that its fingerprint and boolean
-/// spelling are the whole map's.
-#[derive(Debug, Clone, Default)]
-pub struct LeftOut {
-    pub len: usize,
-    /// The sum of their entry fingerprints (see `fingerprint::entry`).
-    pub sum: u128,
-    /// The first boolean spelling among them, with the number of kept entries before it.
-    pub first_bool: Option<(usize, BoolSpelling)>,
-}
-
-/// A map's entries in the order written. Most maps have a few entries, which a scan finds
-/// faster than a hash and stores in less; a large map (`Resources`, say) is an IndexMap.
-#[derive(Debug, Clone)]
-pub struct Entries(Repr);
-
-#[derive(Debug, Clone)]
-enum Repr {
-    Few(Vec<(CompactString, Entry)>),
-    /// foldhash: SipHash, the default, costs more than the lookups it serves; its
-    /// per-map random seeds still keep crafted keys from colliding.
-    /// Boxed: few maps are large, and every map would otherwise be as large as this.
-    Many(Box<IndexMap<CompactString, Entry, foldhash::fast::RandomState>>),
-}
-
-/// Maps with more entries than this are hashed.
-const SCANNED_UP_TO: usize = 16;
-
-impl Default for Entries {
-    fn default() -> Self {
-        Entries(Repr::Few(Vec::new()))
-    }
-}
-
-impl Entries {
-    pub fn len(&self) -> usize {
-        match &self.0 {
-            Repr::Few(list) => list.len(),
-            Repr::Many(map) => map.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn iter(&self) -> Iter<'_> {
-        match &self.0 {
-            Repr::Few(list) => Iter::Few(list.iter()),
-            Repr::Many(map) => Iter::Many(map.iter()),
-        }
-    }
-
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &CompactString> {
-        self.iter().map(|(key, _)| key)
-    }
-
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Entry> {
-        self.iter().map(|(_, entry)| entry)
-    }
-
-    pub fn get_index_of(&self, key: &str) -> Option<usize> {
-        match &self.0 {
-            Repr::Few(list) => list.iter().position(|(k, _)| k == key),
-            Repr::Many(map) => map.get_index_of(key),
-        }
-    }
-
-    pub fn get(&self, key: &str) -> Option<&Entry> {
-        match &self.0 {
-            Repr::Few(list) => list.iter().find(|(k, _)| k == key).map(|(_, entry)| entry),
-            Repr::Many(map) => map.get(key),
-        }
-    }
-
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Entry> {
-        match &mut self.0 {
-            Repr::Few(list) => list
-                .iter_mut()
-                .find(|(k, _)| k == key)
-                .map(|(_, entry)| entry),
-            Repr::Many(map) => map.get_mut(key),
-        }
-    }
-
-    pub fn get_index(&self, index: usize) -> Option<(&CompactString, &Entry)> {
-        match &self.0 {
-            Repr::Few(list) => list.get(index).map(|(key, entry)| (key, entry)),
-            Repr::Many(map) => map.get_index(index),
-        }
-    }
-
-    pub fn first(&self) -> Option<(&CompactString, &Entry)> {
-        self.get_index(0)
-    }
-
-    pub fn last(&self) -> Option<(&CompactString, &Entry)> {
-        self.len().checked_sub(1).and_then(|i| self.get_index(i))
-    }
-
-    /// Sets `key` to `entry`: in place when the key exists, as the last entry otherwise.
-    pub fn insert(&mut self, key: CompactString, entry: Entry) {
-        match &mut self.0 {
-            Repr::Few(list) => match list.iter().position(|(k, _)| *k == key) {
-                Some(i) => list[i].1 = entry,
-                None if list.len() < SCANNED_UP_TO => {
-                    // Maps are sized to their entries; growing by doubling would leave
-                    // most of a block map's buffer unused for one more entry.
-                    list.reserve_exact(1);
-                    list.push((key, entry));
-                }
-                None => {
-                    let mut map: IndexMap<_, _, _> = std::mem::take(list).into_iter().collect();
-                    map.insert(key, entry);
-                    self.0 = Repr::Many(Box::new(map));
-                }
-            },
-            Repr::Many(map) => {
-                map.insert(key, entry);
-            }
-        }
-    }
-
-    /// Removes `key`, keeping the order of the others.
-    pub fn shift_remove(&mut self, key: &str) -> Option<Entry> {
-        match &mut self.0 {
-            Repr::Few(list) => {
-                let i = list.iter().position(|(k, _)| k == key)?;
-                Some(list.remove(i).1)
-            }
-            Repr::Many(map) => map.shift_remove(key),
-        }
-    }
-
-    /// The entries in the order written.
-    fn into_list(self) -> Vec<(CompactString, Entry)> {
-        match self.0 {
-            Repr::Few(list) => list,
-            Repr::Many(map) => map.into_iter().collect(),
-        }
-    }
-
-    /// Entries whose keys are known to be distinct, in the order written.
-    fn from_distinct(mut list: Vec<(CompactString, Entry)>) -> Self {
-        if list.len() > SCANNED_UP_TO {
-            return Entries(Repr::Many(Box::new(list.into_iter().collect())));
-        }
-        // Spare capacity would stay for the life of the tree, and most maps are a few
-        // entries in a buffer grown for more.
-        list.shrink_to_fit();
-        Entries(Repr::Few(list))
-    }
-}
-
-/// The entries of a map in the order written.
-pub enum Iter<'a> {
-    Few(std::slice::Iter<'a, (CompactString, Entry)>),
-    Many(indexmap::map::Iter<'a, CompactString, Entry>),
-}
-
-impl<'a> Iterator for Iter<'a> {
-    type Item = (&'a CompactString, &'a Entry);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            Iter::Few(list) => list.next().map(|(key, entry)| (key, entry)),
-            Iter::Many(map) => map.next(),
-        }
-    }
-}
-
-impl DoubleEndedIterator for Iter<'_> {
-    fn next_back(&mut self) -> Option<Self::Item> {
-        match self {
-            Iter::Few(list) => list.next_back().map(|(key, entry)| (key, entry)),
-            Iter::Many(map) => map.next_back(),
-        }
-    }
-}
-
-impl std::ops::Index<usize> for Entries {
-    type Output = Entry;
-
-    fn index(&self, index: usize) -> &Entry {
-        self.get_index(index).expect("an entry at the index").1
-    }
-}
-
-impl FromIterator<(CompactString, Entry)> for Entries {
-    /// Later entries replace earlier ones with the same key, as in a YAML loader.
-    fn from_iter<I: IntoIterator<Item = (CompactString, Entry)>>(items: I) -> Self {
-        let mut entries = Entries::default();
-        for (key, entry) in items {
-            entries.insert(key, entry);
-        }
-        entries
-    }
-}
-
-impl<'a> IntoIterator for &'a Entries {
-    type Item = (&'a CompactString, &'a Entry);
-    type IntoIter = Iter<'a>;
-
-    fn into_iter(self) -> Iter<'a> {
-        self.iter()
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub key_span: Span,
-    pub key_style: ScalarStyle,
-    pub value: Node,
-}
-
-#[derive(Debug, Clone)]
-pub struct Seq {
-    pub flow: bool,
-    pub items: Vec<Node>,
-}
-
 /// A YAML scalar read the way SAM tooling reads it (PyYAML, YAML 1.1 core types).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolved<'a> {
@@ -354,15 +1015,6 @@ pub enum Resolved<'a> {
     Int(i128),
     Float(String),
     Str(&'a str),
-}
-
-impl Scalar {
-    pub fn resolve(&self) -> Resolved<'_> {
-        if self.style != ScalarStyle::Plain {
-            return Resolved::Str(&self.value);
-        }
-        resolve_plain(&self.value)
-    }
 }
 
 /// YAML 1.1 resolution of a plain scalar, as PyYAML's SafeLoader does it.
@@ -437,212 +1089,6 @@ fn is_yaml11_float(text: &str) -> bool {
         !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
     });
     digits_ok && exponent_ok
-}
-
-impl Node {
-    /// Follows aliases to the node they stand for.
-    pub fn resolved(&self) -> &Node {
-        match &self.kind {
-            Kind::Alias(target) => target.resolved(),
-            _ => self,
-        }
-    }
-
-    pub fn as_map(&self) -> Option<&Map> {
-        match &self.kind {
-            Kind::Map(map) => Some(map),
-            _ => None,
-        }
-    }
-
-    pub fn as_seq(&self) -> Option<&Seq> {
-        match &self.kind {
-            Kind::Seq(seq) => Some(seq),
-            _ => None,
-        }
-    }
-
-    pub fn as_scalar(&self) -> Option<&Scalar> {
-        match &self.kind {
-            Kind::Scalar(scalar) => Some(scalar),
-            _ => None,
-        }
-    }
-
-    /// The text of an untagged scalar that is not null.
-    pub fn as_str(&self) -> Option<&str> {
-        let scalar = self.as_scalar()?;
-        if self.tag.is_some() {
-            return None;
-        }
-        match scalar.resolve() {
-            Resolved::Null => None,
-            _ => Some(&scalar.value),
-        }
-    }
-
-    pub fn is_null(&self) -> bool {
-        self.tag.is_none()
-            && self
-                .as_scalar()
-                .is_some_and(|s| s.resolve() == Resolved::Null)
-    }
-
-    /// Python truthiness of the loaded value, which is how the SAM translator reads
-    /// `ApiKeyRequired` and friends. Tagged nodes are intrinsic functions, always truthy.
-    pub fn is_truthy(&self) -> bool {
-        let node = self.resolved();
-        if node.tag.is_some() {
-            return true;
-        }
-        match &node.kind {
-            Kind::Scalar(scalar) => match scalar.resolve() {
-                Resolved::Null => false,
-                Resolved::Bool(b) => b,
-                Resolved::Int(i) => i != 0,
-                Resolved::Float(f) => !f
-                    .trim_start_matches(['-', '+'])
-                    .trim_matches(['0', '.'])
-                    .is_empty(),
-                Resolved::Str(s) => !s.is_empty(),
-            },
-            Kind::Map(map) => !map.entries.is_empty(),
-            Kind::Seq(seq) => !seq.items.is_empty(),
-            Kind::Alias(_) => unreachable!("resolved() follows aliases"),
-            // Only values no rule reads are skipped; a rule that asked anyway sees a value.
-            Kind::Skipped(_) => true,
-        }
-    }
-
-    /// A map entry, looking through aliases and `<<` merge keys the way a YAML loader
-    /// does. The second value says whether the entry was reached through either, which
-    /// makes it something samfix must not edit.
-    pub fn lookup(&self, key: &str) -> Option<(&Entry, bool)> {
-        let map = self.resolved().as_map()?;
-        if let Some(entry) = map.entries.get(key) {
-            return Some((entry, matches!(self.kind, Kind::Alias(_))));
-        }
-        // Most maps merge nothing, and need no record of what was searched.
-        map.entries.get("<<")?;
-        self.lookup_merged(key, &mut HashSet::new())
-    }
-
-    /// `searched` holds the merge sources already searched: merge keys can name the same
-    /// anchor many times over (`<<: [*a, *a]`, nested), and searching each once keeps a
-    /// lookup linear in the template instead of exponential, with the same answer.
-    fn lookup_merged<'n>(
-        &'n self,
-        key: &str,
-        searched: &mut HashSet<*const Node>,
-    ) -> Option<(&'n Entry, bool)> {
-        let via_alias = matches!(self.kind, Kind::Alias(_));
-        let map = self.resolved().as_map()?;
-        if let Some(entry) = map.entries.get(key) {
-            return Some((entry, via_alias));
-        }
-        let merge = map.entries.get("<<")?;
-        let sources: Vec<&Node> = match &merge.value.resolved().kind {
-            Kind::Seq(seq) => seq.items.iter().collect(),
-            _ => vec![&merge.value],
-        };
-        sources.into_iter().find_map(|source| {
-            if !searched.insert(std::ptr::from_ref(source.resolved())) {
-                return None;
-            }
-            source
-                .lookup_merged(key, searched)
-                .map(|(entry, _)| (entry, true))
-        })
-    }
-
-    /// The value under `key`, if any (see [`Node::lookup`]).
-    pub fn get(&self, key: &str) -> Option<&Node> {
-        self.lookup(key).map(|(entry, _)| &entry.value)
-    }
-
-    /// A 128-bit fingerprint of the value the node loads to: nodes that load to the same
-    /// value have the same fingerprint, and different values share one with a chance of
-    /// about 2^-128. Styles, spans and anchors do not count, aliases
-    /// stand for their anchor's value, plain scalars count by their YAML 1.1 type, and a
-    /// map's entries count in any order. Each anchored value is fingerprinted once, so an
-    /// alias bomb costs no more than its text. [`fingerprint_text`] computes the same
-    /// value from text, without a tree.
-    pub fn fingerprint(&self) -> u128 {
-        self.fingerprint_with(&mut HashMap::new(), &mut Vec::new())
-    }
-
-    /// `anchors` remembers the fingerprint of every anchored node an alias has led to;
-    /// `scratch` is where the bytes to hash are laid out (see [`fingerprint`]).
-    fn fingerprint_with(
-        &self,
-        anchors: &mut HashMap<*const Node, u128>,
-        scratch: &mut Vec<u8>,
-    ) -> u128 {
-        match &self.kind {
-            Kind::Alias(target) => {
-                let key = Arc::as_ptr(target);
-                if let Some(&known) = anchors.get(&key) {
-                    return known;
-                }
-                let value = target.fingerprint_with(anchors, scratch);
-                anchors.insert(key, value);
-                value
-            }
-            Kind::Skipped(skipped) => skipped.fingerprint(),
-            Kind::Scalar(scalar) => {
-                fingerprint::scalar(scratch, self.tag.as_deref(), &scalar.value, scalar.style)
-            }
-            Kind::Seq(seq) => {
-                let start = fingerprint::open(scratch, self.tag.as_deref(), b'[');
-                let mut chain = 0;
-                for item in &seq.items {
-                    let item = item.fingerprint_with(anchors, scratch);
-                    fingerprint::seq_item(&mut chain, item);
-                }
-                fingerprint::close_seq(scratch, start, seq.items.len(), chain)
-            }
-            Kind::Map(map) => {
-                let start = fingerprint::open(scratch, self.tag.as_deref(), b'{');
-                let (mut len, mut sum) = map
-                    .left_out
-                    .as_ref()
-                    .map_or((0, 0), |left_out| (left_out.len, left_out.sum));
-                for (key, entry) in &map.entries {
-                    let value = entry.value.fingerprint_with(anchors, scratch);
-                    sum = sum.wrapping_add(fingerprint::entry(scratch, key, value));
-                }
-                len += map.entries.len();
-                fingerprint::close_map(scratch, start, len, sum)
-            }
-        }
-    }
-
-    /// How the first boolean value written in the node is spelled, in document order;
-    /// keys, tagged scalars, quoted scalars and aliases don't count.
-    pub fn first_bool_spelling(&self) -> Option<BoolSpelling> {
-        match &self.kind {
-            Kind::Scalar(scalar) if self.tag.is_none() && scalar.style == ScalarStyle::Plain => {
-                BoolSpelling::of_word(&scalar.value)
-            }
-            Kind::Map(map) => {
-                let left_out = map
-                    .left_out
-                    .as_ref()
-                    .and_then(|left_out| left_out.first_bool);
-                map.entries
-                    .values()
-                    .enumerate()
-                    .find_map(|(kept_before, entry)| match left_out {
-                        Some((at, spelling)) if at <= kept_before => Some(spelling),
-                        _ => entry.value.first_bool_spelling(),
-                    })
-                    .or(left_out.map(|(_, spelling)| spelling))
-            }
-            Kind::Seq(seq) => seq.items.iter().find_map(Node::first_bool_spelling),
-            Kind::Skipped(skipped) => skipped.first_bool,
-            Kind::Scalar(_) | Kind::Alias(_) => None,
-        }
-    }
 }
 
 /// The bytes a fingerprint hashes, shared by the tree ([`Node::fingerprint`]) and the
@@ -757,86 +1203,6 @@ pub enum Seg {
 }
 
 pub type Path = Vec<Seg>;
-
-impl Node {
-    /// The node at `path`, without following aliases or merge keys.
-    pub fn at(&self, path: &[Seg]) -> Option<&Node> {
-        let Some((first, rest)) = path.split_first() else {
-            return Some(self);
-        };
-        let child = match (first, &self.kind) {
-            (Seg::Key(key), Kind::Map(map)) => &map.entries.get(key.as_str())?.value,
-            (Seg::Index(i), Kind::Seq(seq)) => seq.items.get(*i)?,
-            _ => return None,
-        };
-        child.at(rest)
-    }
-
-    pub fn at_mut(&mut self, path: &[Seg]) -> Option<&mut Node> {
-        let Some((first, rest)) = path.split_first() else {
-            return Some(self);
-        };
-        let child = match (first, &mut self.kind) {
-            (Seg::Key(key), Kind::Map(map)) => &mut map.entries.get_mut(key.as_str())?.value,
-            (Seg::Index(i), Kind::Seq(seq)) => seq.items.get_mut(*i)?,
-            _ => return None,
-        };
-        child.at_mut(rest)
-    }
-
-    /// Whether any node from the root down to `path` carries an anchor or is an alias:
-    /// an edit there would also change, or could not reach, what the alias shares.
-    pub fn shared_on_path(&self, path: &[Seg]) -> Option<&Node> {
-        let mut node = self;
-        for seg in path {
-            if node.anchored || matches!(node.kind, Kind::Alias(_)) {
-                return Some(node);
-            }
-            node = match (seg, &node.kind) {
-                (Seg::Key(key), Kind::Map(map)) => &map.entries.get(key.as_str())?.value,
-                (Seg::Index(i), Kind::Seq(seq)) => seq.items.get(*i)?,
-                _ => return None,
-            };
-        }
-        (node.anchored || matches!(node.kind, Kind::Alias(_))).then_some(node)
-    }
-
-    pub fn plain(value: &str) -> Node {
-        Node {
-            span: 0..0,
-            tag: None,
-            anchored: false,
-            kind: Kind::Scalar(Scalar {
-                value: value.into(),
-                style: ScalarStyle::Plain,
-            }),
-        }
-    }
-
-    pub fn map_of(entries: Vec<(&str, Node)>) -> Node {
-        let entries = entries
-            .into_iter()
-            .map(|(key, value)| {
-                let entry = Entry {
-                    key_span: 0..0,
-                    key_style: ScalarStyle::Plain,
-                    value,
-                };
-                (CompactString::from(key), entry)
-            })
-            .collect();
-        Node {
-            span: 0..0,
-            tag: None,
-            anchored: false,
-            kind: Kind::Map(Box::new(Map {
-                flow: false,
-                entries,
-                left_out: None,
-            })),
-        }
-    }
-}
 
 pub fn display_path(path: &[Seg]) -> String {
     let mut out = String::new();

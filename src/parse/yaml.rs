@@ -1,7 +1,6 @@
 //! Builds the span-carrying tree from `granit-parser` events.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use compact_str::CompactString;
 use granit_parser::{Event, Parser, ScalarStyle as GranitStyle, StructureStyle};
@@ -10,19 +9,14 @@ mod parts;
 
 use super::fingerprint;
 use super::{
-    BoolSpelling, Entries, Entry, Kind, LeftOut, Map, Node, ParseError, Scalar, ScalarStyle, Seq,
-    Skipped, Span,
+    BoolSpelling, EntryData, LeftOut, Node, NodeData, ParseError, ScalarStyle, Shape, Span, Text,
+    Tree,
 };
 
 /// How deeply collections may nest, as written and once aliases are expanded.
 /// CloudFormation templates stay far below this; the limit keeps hostile input (and the
 /// recursive walks that follow aliases) from exhausting the stack.
 const NESTING_LIMIT: usize = 200;
-
-/// The tree holds its own copy of every anchored node, so an anchor inside an anchored
-/// collection is copied once per enclosing anchor. The copies may add up to the size of
-/// the file plus this much; more is refused, which keeps memory linear in the file size.
-const ANCHOR_COPY_SLACK: usize = 1 << 20;
 
 /// YAML's limit on a key written without `? `; the parser reports a longer one as a key
 /// without its colon, which names neither the length nor the way out.
@@ -123,35 +117,44 @@ fn too_deep(offset: usize) -> ParseError {
 }
 
 /// Parses a single-document YAML (or JSON) template into a tree of every node.
-pub fn parse(source: &str) -> Result<Node, ParseError> {
+pub fn parse(source: &str) -> Result<Tree<'_>, ParseError> {
     build(source, Scope::All)
 }
 
 /// Parses a template into a tree of what the rules read: `Transform`, `Globals`, each
 /// resource's `Type` and the `Properties` listed in [`READ_PROPERTIES`], and every anchored
-/// node. Every other value is a [`Kind::Skipped`] that keeps its fingerprint, so the tree's
-/// [`Node::fingerprint`] is the whole template's. The text is checked exactly as by
-/// [`parse`]: the same errors, at the same places.
-pub fn parse_template(source: &str) -> Result<Node, ParseError> {
+/// node. Every other value is a [`Kind::Skipped`](super::Kind::Skipped) that keeps its
+/// fingerprint, so the tree's [`Tree::fingerprint`] is the whole template's. The text is
+/// checked exactly as by [`parse`]: the same errors, at the same places.
+pub fn parse_template(source: &str) -> Result<Tree<'_>, ParseError> {
     build(source, Scope::Root)
 }
 
-/// The [`Node::fingerprint`] of the template `source` parses to, read without building a
+/// The [`Tree::fingerprint`] of the template `source` parses to, read without building a
 /// tree (anchored nodes aside, which aliases need). Fails as [`parse`] does.
 pub fn fingerprint_text(source: &str) -> Result<u128, ParseError> {
-    build(source, Scope::Skip).map(|root| root.fingerprint())
+    build(source, Scope::Skip).map(|tree| tree.fingerprint())
 }
 
-fn build(source: &str, root_scope: Scope) -> Result<Node, ParseError> {
+/// The tree keeps offsets and lengths in 32 bits, one of them for which buffer a text is in.
+const LARGEST_SOURCE: usize = (1 << 31) - 1;
+
+fn build(source: &str, root_scope: Scope) -> Result<Tree<'_>, ParseError> {
+    if source.len() > LARGEST_SOURCE {
+        return Err(ParseError::new(
+            0,
+            format!("the file is larger than {LARGEST_SOURCE} bytes"),
+        ));
+    }
     if root_scope != Scope::All && source.len() >= READ_IN_PARTS_FROM {
-        if let Some(root) = parts::read(source, root_scope) {
-            return Ok(root);
+        if let Some(tree) = parts::read(source, root_scope) {
+            return Ok(tree);
         }
     }
     let mut builder = Builder::new(source, root_scope, 0, NESTING_LIMIT, false);
     builder.read(source)?;
     builder
-        .root
+        .finish()
         .ok_or_else(|| ParseError::new(0, "the file is empty"))
 }
 
@@ -161,21 +164,17 @@ const READ_IN_PARTS_FROM: usize = 1 << 20;
 /// [`parse_template`] read in parts whatever its size, or `None` where it would be read
 /// whole: how the tests show that both read alike. Not for other uses.
 #[doc(hidden)]
-pub fn parse_template_in_parts(source: &str) -> Option<Node> {
+pub fn parse_template_in_parts(source: &str) -> Option<Tree<'_>> {
     parts::read(source, Scope::Root)
 }
 
 /// [`fingerprint_text`] read in parts whatever its size, as [`parse_template_in_parts`].
 #[doc(hidden)]
 pub fn fingerprint_text_in_parts(source: &str) -> Option<u128> {
-    parts::read(source, Scope::Skip).map(|root| root.fingerprint())
+    parts::read(source, Scope::Skip).map(|tree| tree.fingerprint())
 }
 
 type Tag<'a> = Option<std::borrow::Cow<'a, granit_parser::Tag>>;
-
-fn tag_text(tag: Tag<'_>) -> Option<Box<str>> {
-    tag.map(|t| t.original().into_boxed_str())
-}
 
 /// Block scalars own the blank lines after them; the node ends at its last visible text.
 fn trim_trailing_space(source: &str, range: &Span) -> usize {
@@ -186,16 +185,22 @@ fn trim_trailing_space(source: &str, range: &Span) -> usize {
 struct Builder<'s> {
     source: &'s str,
     root_scope: Scope,
+    /// The tree being built: nodes go in as they finish, children before their parents.
+    tree: Tree<'s>,
     stack: Vec<Frame>,
+    /// The entries of the maps being read, innermost last; a map's go into the tree, side
+    /// by side, when it closes.
+    entries: Vec<EntryData>,
+    /// The items of the sequences being read, as `entries`.
+    items: Vec<u32>,
     /// Every anchored node, with its depth once aliases are expanded.
-    anchors: HashMap<usize, (Arc<Node>, usize)>,
-    root: Option<Node>,
-    /// Bytes of source the anchored copies stand for (see [`ANCHOR_COPY_SLACK`]).
-    copied: usize,
+    anchors: HashMap<usize, (u32, usize)>,
+    /// Each tag as kept in the tree, so that a tag written many times is kept once.
+    tags: HashMap<Box<str>, Text>,
     /// Where the fingerprints of skipped collections are laid out (see `fingerprint`).
     scratch: Vec<u8>,
     /// The fingerprint of every anchored node an alias in a skipped value led to.
-    anchor_fingerprints: HashMap<*const Node, u128>,
+    anchor_fingerprints: HashMap<u32, u128>,
     /// Where the text being read starts in `source`.
     offset: usize,
     /// How deeply collections may nest in the text being read.
@@ -222,7 +227,7 @@ struct Outer {
 struct Frame {
     start: usize,
     flow: bool,
-    tag: Option<Box<str>>,
+    tag: Text,
     anchor_id: usize,
     /// End of the last child, which is where a block collection ends.
     last_end: usize,
@@ -237,13 +242,24 @@ struct Frame {
     body: Body,
 }
 
+/// A map's key waiting for its value.
+#[derive(Clone, Copy)]
+struct Key {
+    text: Text,
+    start: u32,
+    end: u32,
+    style: ScalarStyle,
+}
+
 enum Body {
     Map {
-        entries: Vec<(CompactString, Entry)>,
-        key: Option<(CompactString, Span, ScalarStyle)>,
-        left_out: Option<Box<LeftOut>>,
+        /// Where its entries start in [`Builder::entries`].
+        first_entry: usize,
+        key: Option<Key>,
+        left_out: Option<LeftOut>,
     },
-    Seq(Vec<Node>),
+    /// Where its items start in [`Builder::items`].
+    Seq { first_item: usize },
     /// A collection in [`Scope::Skip`]: only its fingerprint is built, as its values come.
     Skipped(Fold),
 }
@@ -292,9 +308,12 @@ impl Fold {
     }
 }
 
-/// A node the builder has finished: in the tree, or a skipped value's fingerprint.
+/// A value the builder has finished: a node in the tree, or a skipped value's fingerprint.
 enum Done {
-    Node(Node),
+    Node {
+        id: u32,
+        span: Span,
+    },
     Skipped {
         span: Span,
         fingerprint: u128,
@@ -305,40 +324,23 @@ enum Done {
 impl Done {
     fn span(&self) -> &Span {
         match self {
-            Done::Node(node) => &node.span,
-            Done::Skipped { span, .. } => span,
+            Done::Node { span, .. } | Done::Skipped { span, .. } => span,
         }
     }
+}
 
-    /// A key's text, span and style: keys are scalars.
-    fn into_key(self) -> Result<(CompactString, Span, ScalarStyle), ParseError> {
-        match self {
-            Done::Node(Node {
-                kind: Kind::Scalar(scalar),
-                span,
-                ..
-            }) => Ok((scalar.value, span, scalar.style)),
-            _ => Err(not_a_key(self.span().start)),
-        }
-    }
-
-    /// The value's fingerprint and first boolean spelling (see [`Fold::add`]).
-    fn folded(
-        self,
-        anchors: &mut HashMap<*const Node, u128>,
-        scratch: &mut Vec<u8>,
-    ) -> (u128, Option<BoolSpelling>) {
-        match self {
-            Done::Skipped {
-                fingerprint,
-                first_bool,
-                ..
-            } => (fingerprint, first_bool),
-            Done::Node(node) => (
-                node.fingerprint_with(anchors, scratch),
-                node.first_bool_spelling(),
-            ),
-        }
+pub(super) fn node_data(span: &Span, tag: Text, anchored: bool, shape: Shape) -> NodeData {
+    NodeData {
+        start: span.start as u32,
+        end: span.end as u32,
+        tag,
+        a: 0,
+        b: 0,
+        c: 0,
+        shape,
+        style: ScalarStyle::Plain,
+        flow: false,
+        anchored,
     }
 }
 
@@ -353,10 +355,12 @@ impl<'s> Builder<'s> {
         Builder {
             source,
             root_scope,
+            tree: Tree::new(source),
             stack: Vec::new(),
+            entries: Vec::new(),
+            items: Vec::new(),
             anchors: HashMap::new(),
-            root: None,
-            copied: 0,
+            tags: HashMap::new(),
             scratch: Vec::new(),
             anchor_fingerprints: HashMap::new(),
             offset,
@@ -364,6 +368,17 @@ impl<'s> Builder<'s> {
             part,
             outer: [None, None],
         }
+    }
+
+    /// The tree, once the text is read; `None` for a text with no document.
+    fn finish(mut self) -> Option<Tree<'s>> {
+        if self.tree.root == u32::MAX {
+            return None;
+        }
+        // The arrays grew by doubling; what they did not fill would stay for the tree's life.
+        self.tree.nodes.shrink_to_fit();
+        self.tree.entries.shrink_to_fit();
+        Some(self.tree)
     }
 
     /// Reads `text`, which starts at `self.offset` in the source.
@@ -450,18 +465,31 @@ impl<'s> Builder<'s> {
             return self.root_scope;
         };
         match &frame.body {
-            Body::Map {
-                key: Some((key, ..)),
-                ..
-            } => match frame.scope.under_key(key) {
-                Scope::Properties if frame.not_an_api => Scope::EventsOnly,
-                scope => scope,
-            },
+            Body::Map { key: Some(key), .. } => {
+                match frame.scope.under_key(self.tree.text(key.text)) {
+                    Scope::Properties if frame.not_an_api => Scope::EventsOnly,
+                    scope => scope,
+                }
+            }
             // A key: only scalars are keys, and the error for another is the same anywhere.
             Body::Map { key: None, .. } => frame.scope,
-            Body::Seq(items) => frame.scope.under_index(items.len()),
+            Body::Seq { first_item } => frame.scope.under_index(self.items.len() - first_item),
             Body::Skipped(_) => Scope::Skip,
         }
+    }
+
+    /// A tag as kept in the tree.
+    fn tag(&mut self, tag: Tag<'_>) -> Text {
+        let Some(tag) = tag else {
+            return Text::NONE;
+        };
+        let written = tag.original();
+        if let Some(&kept) = self.tags.get(written.as_str()) {
+            return kept;
+        }
+        let kept = self.tree.own_text(&written);
+        self.tags.insert(written.into_boxed_str(), kept);
+        kept
     }
 
     fn scalar(
@@ -472,15 +500,14 @@ impl<'s> Builder<'s> {
         tag: Tag<'_>,
         anchor_id: usize,
     ) -> Result<(), ParseError> {
-        // In a skipped collection a scalar is hashed where it stands, without a node (an
-        // anchored one is kept for its aliases).
-        if let Some(Frame {
-            body: Body::Skipped(fold),
-            keys,
-            ..
-        }) = self.stack.last_mut()
-        {
-            if anchor_id == 0 {
+        match self.stack.last_mut() {
+            // In a skipped collection a scalar is hashed where it stands, without a node (an
+            // anchored one is kept for its aliases).
+            Some(Frame {
+                body: Body::Skipped(fold),
+                keys,
+                ..
+            }) if anchor_id == 0 => {
                 if fold.wants_key() {
                     keys.insert(value, range.start)?;
                     fold.key = Some(CompactString::from(value));
@@ -495,6 +522,25 @@ impl<'s> Builder<'s> {
                 }
                 return Ok(());
             }
+            // A key of a kept map goes into its entry, without a node.
+            Some(Frame {
+                body: Body::Map { key: None, .. },
+                ..
+            }) if anchor_id == 0 => {
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    range.end = trim_trailing_space(self.source, &range);
+                }
+                let text = self.tree.keep_text(value);
+                let last_end = &mut self.stack.last_mut().expect("a frame").last_end;
+                *last_end = (*last_end).max(range.end);
+                return self.add_key(Key {
+                    text,
+                    start: range.start as u32,
+                    end: range.end as u32,
+                    style,
+                });
+            }
+            _ => {}
         }
         if value.is_empty() && style == ScalarStyle::Plain && range.is_empty() {
             range = self.implicit_null_span(range.start);
@@ -502,30 +548,49 @@ impl<'s> Builder<'s> {
         if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
             range.end = trim_trailing_space(self.source, &range);
         }
-        let node = Node {
-            span: range,
-            tag: tag_text(tag),
-            anchored: anchor_id != 0,
-            kind: Kind::Scalar(Scalar {
-                value: CompactString::from(value),
-                style,
-            }),
-        };
-        self.complete(Done::Node(node), anchor_id, 0)
+        // A value the tree leaves out of a map it keeps, such as a function's `Handler`.
+        if anchor_id == 0 && self.next_scope() == Scope::Skip {
+            let tag = tag.as_ref().map(|t| t.original());
+            let fingerprint = fingerprint::scalar(&mut self.scratch, tag.as_deref(), value, style);
+            let first_bool = match (tag, style) {
+                (None, ScalarStyle::Plain) => BoolSpelling::of_word(value),
+                _ => None,
+            };
+            let done = Done::Skipped {
+                span: range,
+                fingerprint,
+                first_bool,
+            };
+            return self.complete(done, 0, 0);
+        }
+        let tag = self.tag(tag);
+        let text = self.tree.keep_text(value);
+        let mut node = node_data(&range, tag, anchor_id != 0, Shape::Scalar);
+        node.a = text.start;
+        node.b = text.len;
+        node.style = style;
+        let id = self.tree.push_node(node);
+        self.complete(Done::Node { id, span: range }, anchor_id, 0)
     }
 
     fn alias(&mut self, range: Span, id: usize) -> Result<(), ParseError> {
-        let (target, depth) = self.anchors.get(&id).cloned().ok_or_else(|| {
+        let (target, depth) = self.anchors.get(&id).copied().ok_or_else(|| {
             ParseError::new(range.start, "alias to an anchor that is not defined")
         })?;
         if matches!(self.next_scope(), Scope::Skip) {
-            let fingerprint = Node {
-                span: range.clone(),
-                tag: None,
-                anchored: false,
-                kind: Kind::Alias(target),
-            }
-            .fingerprint_with(&mut self.anchor_fingerprints, &mut self.scratch);
+            let fingerprint = match self.anchor_fingerprints.get(&target) {
+                Some(&known) => known,
+                None => {
+                    let node = Node {
+                        tree: &self.tree,
+                        id: target,
+                    };
+                    let value =
+                        node.fingerprint_with(&mut self.anchor_fingerprints, &mut self.scratch);
+                    self.anchor_fingerprints.insert(target, value);
+                    value
+                }
+            };
             let done = Done::Skipped {
                 span: range,
                 fingerprint,
@@ -534,13 +599,10 @@ impl<'s> Builder<'s> {
             };
             return self.complete(done, 0, depth);
         }
-        let node = Node {
-            span: range,
-            tag: None,
-            anchored: false,
-            kind: Kind::Alias(target),
-        };
-        self.complete(Done::Node(node), 0, depth)
+        let mut node = node_data(&range, Text::NONE, false, Shape::Alias);
+        node.a = target;
+        let id = self.tree.push_node(node);
+        self.complete(Done::Node { id, span: range }, 0, depth)
     }
 
     fn open(
@@ -559,8 +621,8 @@ impl<'s> Builder<'s> {
         if anchor_id != 0 {
             scope = Scope::All;
         }
-        let tag = tag_text(tag);
         let body = if scope == Scope::Skip {
+            let tag = tag.as_ref().map(|t| t.original());
             Body::Skipped(Fold {
                 scratch_start: fingerprint::open(
                     &mut self.scratch,
@@ -575,13 +637,16 @@ impl<'s> Builder<'s> {
             })
         } else if map {
             Body::Map {
-                entries: Vec::new(),
+                first_entry: self.entries.len(),
                 key: None,
                 left_out: None,
             }
         } else {
-            Body::Seq(Vec::new())
+            Body::Seq {
+                first_item: self.items.len(),
+            }
         };
+        let tag = self.tag(tag);
         self.stack.push(Frame {
             start,
             flow: style == StructureStyle::Flow,
@@ -626,11 +691,13 @@ impl<'s> Builder<'s> {
                 frame.body,
                 Body::Map { .. } | Body::Skipped(Fold { map: true, .. })
             ),
-            tag: frame.tag.clone(),
+            tag: (!frame.tag.is_none()).then(|| self.tree.text(frame.tag).into()),
             keys: std::mem::take(&mut frame.keys),
             skipped: None,
         });
         let mut skipped = None;
+        let mut node = node_data(&span, frame.tag, frame.anchor_id != 0, Shape::Map);
+        node.flow = frame.flow;
         let done = match frame.body {
             Body::Skipped(fold) => {
                 let fingerprint = fold.finish(&mut self.scratch);
@@ -642,29 +709,25 @@ impl<'s> Builder<'s> {
                 }
             }
             Body::Map {
-                entries, left_out, ..
-            } => Done::Node(Node {
-                span,
-                tag: frame.tag,
-                anchored: frame.anchor_id != 0,
-                kind: Kind::Map(Box::new(Map {
-                    flow: frame.flow,
-                    entries: Entries::from_distinct(entries),
-                    left_out,
-                })),
-            }),
-            Body::Seq(mut items) => Done::Node(Node {
-                span,
-                tag: frame.tag,
-                anchored: frame.anchor_id != 0,
-                kind: Kind::Seq(Box::new(Seq {
-                    flow: frame.flow,
-                    items: {
-                        items.shrink_to_fit();
-                        items
-                    },
-                })),
-            }),
+                first_entry,
+                left_out,
+                ..
+            } => {
+                if let Some(left_out) = left_out {
+                    self.tree.left_out.push(left_out);
+                    node.c = self.tree.left_out.len() as u32;
+                }
+                let id = self.tree.push_map(node, self.entries.drain(first_entry..));
+                Done::Node { id, span }
+            }
+            Body::Seq { first_item } => {
+                node.shape = Shape::Seq;
+                node.a = self.tree.items.len() as u32;
+                node.b = (self.items.len() - first_item) as u32;
+                self.tree.items.extend(self.items.drain(first_item..));
+                let id = self.tree.push_node(node);
+                Done::Node { id, span }
+            }
         };
         if let Some(outer) = outer {
             self.outer[depth_in_text] = Some(Outer { skipped, ..outer });
@@ -672,94 +735,189 @@ impl<'s> Builder<'s> {
         self.complete(done, frame.anchor_id, depth)
     }
 
+    /// A key's text, span and style: keys are scalars.
+    fn key_of(&self, done: &Done) -> Result<Key, ParseError> {
+        match *done {
+            Done::Node { id, ref span } => {
+                let node = self.tree.nodes[id as usize];
+                if node.shape != Shape::Scalar {
+                    return Err(not_a_key(span.start));
+                }
+                Ok(Key {
+                    text: Text {
+                        start: node.a,
+                        len: node.b,
+                    },
+                    start: node.start,
+                    end: node.end,
+                    style: node.style,
+                })
+            }
+            Done::Skipped { ref span, .. } => Err(not_a_key(span.start)),
+        }
+    }
+
+    /// The value's fingerprint and first boolean spelling (see [`Fold::add`]).
+    fn folded(&mut self, done: Done) -> (u128, Option<BoolSpelling>) {
+        match done {
+            Done::Skipped {
+                fingerprint,
+                first_bool,
+                ..
+            } => (fingerprint, first_bool),
+            Done::Node { id, .. } => {
+                let node = Node {
+                    tree: &self.tree,
+                    id,
+                };
+                (
+                    node.fingerprint_with(&mut self.anchor_fingerprints, &mut self.scratch),
+                    node.first_bool_spelling(),
+                )
+            }
+        }
+    }
+
+    /// The value as a node of the tree: a skipped one gets its node here.
+    fn node_of(&mut self, done: Done) -> u32 {
+        match done {
+            Done::Node { id, .. } => id,
+            Done::Skipped {
+                span,
+                fingerprint,
+                first_bool,
+            } => self.tree.push_skipped(&span, fingerprint, first_bool),
+        }
+    }
+
+    /// Adds the key of the innermost map, which is a kept map waiting for one.
+    fn add_key(&mut self, key: Key) -> Result<(), ParseError> {
+        let frame = self.stack.last_mut().expect("a map to add the key to");
+        let Body::Map {
+            first_entry,
+            key: pending,
+            ..
+        } = &mut frame.body
+        else {
+            unreachable!("keys are added to kept maps")
+        };
+        let text = self.tree.text(key.text);
+        if frame.scope == Scope::EventsOnly {
+            // Its entries lack the keys it leaves out.
+            frame.keys.insert(text, key.start as usize)?;
+        } else {
+            frame.keys.insert_kept(
+                &self.tree,
+                &self.entries[*first_entry..],
+                text,
+                key.start as usize,
+            )?;
+        }
+        *pending = Some(key);
+        Ok(())
+    }
+
     /// Adds a finished node to its parent; `depth` is how deeply it nests once its aliases
     /// are expanded (0 for a scalar).
     fn complete(&mut self, done: Done, anchor_id: usize, depth: usize) -> Result<(), ParseError> {
-        if let Done::Node(node) = &done {
+        if let Done::Node { id, .. } = done {
             if anchor_id != 0 {
-                self.copied = self.copied.saturating_add(node.span.len());
-                let limit = self.source.len().saturating_add(ANCHOR_COPY_SLACK);
-                if self.copied > limit {
-                    return Err(ParseError::new(
-                        node.span.start,
-                        format!(
-                            "anchors nested inside anchored collections would copy more than \
-                             {limit} bytes"
-                        ),
-                    ));
-                }
-                self.anchors
-                    .insert(anchor_id, (Arc::new(node.clone()), depth));
+                self.anchors.insert(anchor_id, (id, depth));
             }
         }
         let Some(frame) = self.stack.last_mut() else {
-            self.root = Some(done.into_node());
+            self.tree.root = self.node_of(done);
             return Ok(());
         };
         frame.last_end = frame.last_end.max(done.span().end);
         frame.depth = frame.depth.max(depth);
-        match &mut frame.body {
+        match &frame.body {
             // An anchored scalar or a collection: other scalars are folded in `scalar`.
             Body::Skipped(fold) if fold.wants_key() => {
-                let (text, span, _) = done.into_key()?;
-                frame.keys.insert(&text, span.start)?;
+                let key = self.key_of(&done)?;
+                let text = CompactString::from(self.tree.text(key.text));
+                let frame = self.stack.last_mut().expect("a frame");
+                frame.keys.insert(&text, key.start as usize)?;
+                let Body::Skipped(fold) = &mut frame.body else {
+                    unreachable!()
+                };
                 fold.key = Some(text);
             }
-            Body::Skipped(fold) => {
-                let (fingerprint, first_bool) =
-                    done.folded(&mut self.anchor_fingerprints, &mut self.scratch);
+            Body::Skipped(_) => {
+                let (fingerprint, first_bool) = self.folded(done);
+                let Some(Frame {
+                    body: Body::Skipped(fold),
+                    ..
+                }) = self.stack.last_mut()
+                else {
+                    unreachable!()
+                };
                 fold.add(&mut self.scratch, fingerprint, first_bool);
             }
-            Body::Seq(items) => items.push(done.into_node()),
-            Body::Map {
-                entries,
-                key,
-                left_out,
-            } => match key.take() {
-                None => {
-                    let (text, span, style) = done.into_key()?;
-                    if frame.scope == Scope::EventsOnly {
-                        // Its entries lack the keys it leaves out.
-                        frame.keys.insert(&text, span.start)?;
-                    } else {
-                        frame.keys.insert_kept(entries, &text, span.start)?;
-                    }
-                    *key = Some((text, span, style));
-                }
-                Some((name, _, _))
-                    if frame.scope == Scope::EventsOnly && name != "Events" && name != "<<" =>
-                {
-                    let (fingerprint, first_bool) =
-                        done.folded(&mut self.anchor_fingerprints, &mut self.scratch);
+            Body::Seq { .. } => {
+                let id = self.node_of(done);
+                self.items.push(id);
+            }
+            Body::Map { key: None, .. } => {
+                let key = self.key_of(&done)?;
+                self.add_key(key)?;
+            }
+            Body::Map { key: Some(key), .. } => {
+                let key = *key;
+                let scope = frame.scope;
+                let name = self.tree.text(key.text);
+                if scope == Scope::EventsOnly && name != "Events" && name != "<<" {
+                    let name = CompactString::from(name);
+                    let kept_before = self.entries.len();
+                    let (fingerprint, first_bool) = self.folded(done);
+                    let entry = fingerprint::entry(&mut self.scratch, &name, fingerprint);
+                    let frame = self.stack.last_mut().expect("a frame");
+                    let Body::Map {
+                        first_entry,
+                        key,
+                        left_out,
+                    } = &mut frame.body
+                    else {
+                        unreachable!()
+                    };
+                    *key = None;
                     let left_out = left_out.get_or_insert_with(Default::default);
                     left_out.len += 1;
-                    left_out.sum = left_out.sum.wrapping_add(fingerprint::entry(
-                        &mut self.scratch,
-                        &name,
-                        fingerprint,
-                    ));
+                    left_out.sum = left_out.sum.wrapping_add(entry);
                     if left_out.first_bool.is_none() {
-                        left_out.first_bool = first_bool.map(|spelling| (entries.len(), spelling));
+                        left_out.first_bool =
+                            first_bool.map(|spelling| (kept_before - *first_entry, spelling));
                     }
+                    return Ok(());
                 }
-                Some((name, key_span, key_style)) => {
-                    if frame.scope == Scope::Resource && name == "Type" {
-                        if let Done::Node(node) = &done {
-                            frame.not_an_api = node
-                                .as_str()
-                                .is_some_and(|kind| kind != "AWS::Serverless::Api");
+                if scope == Scope::Resource && name == "Type" {
+                    if let Done::Node { id, .. } = done {
+                        let kind = Node {
+                            tree: &self.tree,
+                            id,
                         }
+                        .as_str();
+                        let not_an_api = kind.is_some_and(|kind| kind != "AWS::Serverless::Api");
+                        self.stack.last_mut().expect("a frame").not_an_api = not_an_api;
                     }
-                    entries.push((
-                        name,
-                        Entry {
-                            key_span,
-                            key_style,
-                            value: done.into_node(),
-                        },
-                    ));
                 }
-            },
+                let value = self.node_of(done);
+                self.entries.push(EntryData {
+                    key: key.text,
+                    key_start: key.start,
+                    key_end: key.end,
+                    value,
+                    key_style: key.style,
+                });
+                let Some(Frame {
+                    body: Body::Map { key, .. },
+                    ..
+                }) = self.stack.last_mut()
+                else {
+                    unreachable!()
+                };
+                *key = None;
+            }
         }
         Ok(())
     }
@@ -767,45 +925,20 @@ impl<'s> Builder<'s> {
     /// An empty value (`Key:` followed by nothing) sits right after its key's colon.
     fn implicit_null_span(&self, fallback: usize) -> Span {
         let Some(Frame {
-            body:
-                Body::Map {
-                    key: Some((_, key_span, _)),
-                    ..
-                },
+            body: Body::Map { key: Some(key), .. },
             ..
         }) = self.stack.last()
         else {
             return fallback..fallback;
         };
-        let after_key = &self.source[key_span.end..];
+        let key_end = key.end as usize;
+        let after_key = &self.source[key_end..];
         let colon = after_key
             .find(|c: char| c != ' ' && c != '\t')
             .filter(|&i| after_key[i..].starts_with(':'))
-            .map(|i| key_span.end + i + 1)
-            .unwrap_or(key_span.end);
+            .map(|i| key_end + i + 1)
+            .unwrap_or(key_end);
         colon..colon
-    }
-}
-
-impl Done {
-    fn into_node(self) -> Node {
-        match self {
-            Done::Node(node) => node,
-            Done::Skipped {
-                span,
-                fingerprint,
-                first_bool,
-            } => skipped_node(span, fingerprint, first_bool),
-        }
-    }
-}
-
-fn skipped_node(span: Span, fingerprint: u128, first_bool: Option<BoolSpelling>) -> Node {
-    Node {
-        span,
-        tag: None,
-        anchored: false,
-        kind: Kind::Skipped(Skipped::new(fingerprint, first_bool)),
     }
 }
 
@@ -833,18 +966,24 @@ impl KeySet {
     /// map is scanned, and only a large one copies its keys into a hash.
     fn insert_kept(
         &mut self,
-        entries: &[(CompactString, Entry)],
+        tree: &Tree<'_>,
+        entries: &[EntryData],
         key: &str,
         at: usize,
     ) -> Result<(), ParseError> {
         if self.many.is_none() {
             if entries.len() < KEYS_SCANNED {
-                return match entries.iter().find(|(k, _)| k == key) {
-                    Some((_, first)) => Err(duplicate(key, at, first.key_span.start)),
+                return match entries.iter().find(|entry| tree.text(entry.key) == key) {
+                    Some(first) => Err(duplicate(key, at, first.key_start as usize)),
                     None => Ok(()),
                 };
             }
-            let written = entries.iter().map(|(k, e)| (k.clone(), e.key_span.start));
+            let written = entries.iter().map(|entry| {
+                (
+                    CompactString::from(tree.text(entry.key)),
+                    entry.key_start as usize,
+                )
+            });
             self.many = Some(written.collect());
         }
         self.insert(key, at)

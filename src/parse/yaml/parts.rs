@@ -11,10 +11,8 @@
 //! repeated across parts, and no part has an anchor or an alias (which could reach into
 //! another part). Anything else is read whole, which is also how its errors are reported.
 
-use std::collections::HashSet;
-
-use super::{fingerprint, skipped_node, Builder, Outer, Scope, NESTING_LIMIT};
-use crate::parse::{Entries, Kind, Map, Node};
+use super::{fingerprint, Builder, Outer, Scope, NESTING_LIMIT};
+use crate::parse::{BoolSpelling, Kind, Tree};
 
 /// Where a template is cut (byte offsets), found in its text.
 struct Cuts {
@@ -30,13 +28,13 @@ struct Cuts {
     indent: usize,
 }
 
-/// One part as read: its root, and its outermost collections as they closed.
-struct Part {
-    root: Option<Node>,
+/// One part as read: its tree, and its outermost collections as they closed.
+struct Part<'s> {
+    tree: Option<Tree<'s>>,
     outer: [Option<Outer>; 2],
 }
 
-pub(super) fn read(source: &str, root_scope: Scope) -> Option<Node> {
+pub(super) fn read(source: &str, root_scope: Scope) -> Option<Tree<'_>> {
     let cuts = Cuts::find(source)?;
     let resources_scope = root_scope.under_key("Resources");
     let (head, middle, tail) = std::thread::scope(|threads| {
@@ -52,7 +50,7 @@ pub(super) fn read(source: &str, root_scope: Scope) -> Option<Node> {
         let head = read_part(source, 0..cuts.split, root_scope, NESTING_LIMIT);
         let tail = if source[cuts.end..].trim_ascii().is_empty() {
             Some(Part {
-                root: None,
+                tree: None,
                 outer: [None, None],
             })
         } else {
@@ -68,12 +66,13 @@ fn read_part(
     range: std::ops::Range<usize>,
     scope: Scope,
     nesting_limit: usize,
-) -> Option<Part> {
+) -> Option<Part<'_>> {
     let mut builder = Builder::new(source, scope, range.start, nesting_limit, true);
     builder.read(&source[range]).ok()?;
+    let outer = std::mem::take(&mut builder.outer);
     Some(Part {
-        root: builder.root,
-        outer: builder.outer,
+        tree: builder.finish(),
+        outer,
     })
 }
 
@@ -176,7 +175,7 @@ fn significant(line: &[u8]) -> Option<(usize, u8)> {
     Some((indent, rest[0]))
 }
 
-fn join(cuts: &Cuts, head: Part, middle: Part, tail: Part) -> Option<Node> {
+fn join<'s>(cuts: &Cuts, head: Part<'s>, middle: Part<'s>, tail: Part<'s>) -> Option<Tree<'s>> {
     let block_map = |outer: &Outer, start: usize| outer.map && !outer.flow && outer.start == start;
     let root = head.outer[0].as_ref()?;
     let resources = head.outer[1].as_ref()?;
@@ -188,93 +187,48 @@ fn join(cuts: &Cuts, head: Part, middle: Part, tail: Part) -> Option<Node> {
     if !joinable {
         return None;
     }
-    let tail_map = match (&tail.root, &tail.outer[0]) {
+    let tail_map = match (&tail.tree, &tail.outer[0]) {
         (None, None) => None,
         (Some(_), Some(outer)) if block_map(outer, cuts.end) => Some(outer),
         _ => return None,
     };
     let end = tail_map.map_or(middle_map.end, |outer| outer.end);
-    match (head.root?, middle.root?) {
-        (
-            Node {
-                kind: Kind::Skipped(_),
-                ..
-            },
-            Node {
-                kind: Kind::Skipped(_),
-                ..
-            },
-        ) => join_fingerprints(cuts, root, resources, middle_map, tail_map, end),
-        (head_root, middle_root) => join_trees(cuts, head_root, middle_root, tail.root, end),
+    let mut tree = head.tree?;
+    let middle_tree = middle.tree?;
+    let skipped = |tree: &Tree<'_>| matches!(tree.root().kind(), Kind::Skipped(_));
+    if skipped(&tree) && skipped(&middle_tree) {
+        let (hash, first) = join_fingerprints(cuts, root, resources, middle_map, tail_map)?;
+        tree.root = tree.push_skipped(&(root.start..end), hash, first);
+        return Some(tree);
     }
+    join_trees(cuts, tree, middle_tree, tail.tree, end)
 }
 
-fn join_trees(
+fn join_trees<'s>(
     cuts: &Cuts,
-    head_root: Node,
-    middle_root: Node,
-    tail_root: Option<Node>,
+    mut tree: Tree<'s>,
+    middle: Tree<'s>,
+    tail: Option<Tree<'s>>,
     end: usize,
-) -> Option<Node> {
-    let Kind::Map(root_map) = head_root.kind else {
-        return None;
-    };
-    let mut root_entries = root_map.entries.into_list();
-    let (key, mut resources_entry) = root_entries.pop()?;
-    if key != "Resources" || resources_entry.key_span.start != cuts.resources_key {
-        return None;
-    }
-    let Kind::Map(resources_map) = resources_entry.value.kind else {
-        return None;
-    };
-    let Kind::Map(middle_map) = middle_root.kind else {
-        return None;
-    };
-    let resources = concat(resources_map.entries.into_list(), *middle_map)?;
-    resources_entry.value = Node {
-        span: resources_entry.value.span.start..middle_root.span.end,
-        tag: resources_entry.value.tag,
-        anchored: false,
-        kind: Kind::Map(Box::new(Map {
-            flow: false,
-            entries: Entries::from_distinct(resources),
-            left_out: None,
-        })),
-    };
-    root_entries.push((key, resources_entry));
-    if let Some(tail_root) = tail_root {
-        let Kind::Map(tail_map) = tail_root.kind else {
-            return None;
-        };
-        root_entries = concat(root_entries, *tail_map)?;
-    }
-    Some(Node {
-        span: head_root.span.start..end,
-        tag: head_root.tag,
-        anchored: false,
-        kind: Kind::Map(Box::new(Map {
-            flow: false,
-            entries: Entries::from_distinct(root_entries),
-            left_out: None,
-        })),
-    })
-}
-
-/// `first`'s entries followed by `more`'s, unless a key is in both: a duplicate is for the
-/// whole read to report.
-fn concat(
-    mut first: Vec<(compact_str::CompactString, crate::parse::Entry)>,
-    more: Map,
-) -> Option<Vec<(compact_str::CompactString, crate::parse::Entry)>> {
-    if more.left_out.is_some() {
+) -> Option<Tree<'s>> {
+    let root = tree.root();
+    let resources_entry = root.as_map()?.last()?;
+    if resources_entry.key() != "Resources"
+        || resources_entry.key_span().start != cuts.resources_key
+    {
         return None;
     }
-    let known: HashSet<&str> = first.iter().map(|(key, _)| key.as_str()).collect();
-    if more.entries.keys().any(|key| known.contains(key.as_str())) {
-        return None;
+    let resources = resources_entry.value();
+    resources.as_map()?;
+    let (root, resources) = (root.id(), resources.id());
+    let middle = tree.append(middle);
+    tree.concat_maps(resources, middle)?;
+    if let Some(tail) = tail {
+        let tail = tree.append(tail);
+        tree.concat_maps(root, tail)?;
     }
-    first.extend(more.entries.into_list());
-    Some(first)
+    tree.set_end(root, end);
+    Some(tree)
 }
 
 fn join_fingerprints(
@@ -283,8 +237,7 @@ fn join_fingerprints(
     resources: &Outer,
     middle: &Outer,
     tail: Option<&Outer>,
-    end: usize,
-) -> Option<Node> {
+) -> Option<(u128, Option<BoolSpelling>)> {
     let (root_len, root_sum, root_first, _) = root.skipped?;
     let (resources_len, resources_sum, _, resources_before) = resources.skipped?;
     let (middle_len, middle_sum, middle_first, _) = middle.skipped?;
@@ -332,6 +285,5 @@ fn join_fingerprints(
         first = first.or(tail_first);
     }
     let start = fingerprint::open(&mut scratch, root.tag.as_deref(), b'{');
-    let hash = fingerprint::close_map(&mut scratch, start, len, sum);
-    Some(skipped_node(root.start..end, hash, first))
+    Some((fingerprint::close_map(&mut scratch, start, len, sum), first))
 }
