@@ -3,13 +3,19 @@
 /// Maps byte offsets to 1-based lines and columns.
 pub struct LineIndex<'s> {
     source: &'s str,
-    line_starts: Vec<usize>,
+    /// 32 bits each: a 10 MB template has half a million lines. Lines that start past
+    /// 4 GiB (larger than any file samfix parses) count as part of the last one before.
+    line_starts: Vec<u32>,
 }
 
 impl<'s> LineIndex<'s> {
     pub fn new(source: &'s str) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        line_starts.extend(
+            source
+                .match_indices('\n')
+                .map_while(|(i, _)| u32::try_from(i + 1).ok()),
+        );
         LineIndex {
             source,
             line_starts,
@@ -21,7 +27,7 @@ impl<'s> LineIndex<'s> {
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.source.len());
         let line = self.line_of(offset);
-        let start = self.line_starts[line];
+        let start = self.line_starts[line] as usize;
         let text = self.source.get(start..offset).unwrap_or("");
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         (line + 1, text.chars().count() + 1)
@@ -29,23 +35,25 @@ impl<'s> LineIndex<'s> {
 
     /// The 0-based line holding `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&start| start <= offset) - 1
+        self.line_starts
+            .partition_point(|&start| start as usize <= offset)
+            - 1
     }
 
     /// How many lines hold text: a final line ending ends the last line, it starts none.
     pub fn line_count(&self) -> usize {
-        let empty_last = self.line_starts.last() == Some(&self.source.len());
+        let empty_last =
+            self.line_starts.last().map(|&start| start as usize) == Some(self.source.len());
         self.line_starts.len() - usize::from(empty_last)
     }
 
     /// The 0-based line `index`, with its line ending.
     pub fn line(&self, index: usize) -> &'s str {
-        let start = self.line_starts[index];
+        let start = self.line_starts[index] as usize;
         let end = self
             .line_starts
             .get(index + 1)
-            .copied()
-            .unwrap_or(self.source.len());
+            .map_or(self.source.len(), |&end| end as usize);
         &self.source[start..end]
     }
 }
