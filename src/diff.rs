@@ -15,26 +15,36 @@ use crate::text::{line_start, next_line_start, LineIndex};
 /// How many unchanged lines surround each change, as in `diff -u`.
 const CONTEXT_LINES: usize = 3;
 
-/// A unified diff from `before` to `after` (which is `before` with `edits` applied), with
-/// `a/` and `b/` headers that `git apply` takes. Displays nothing when there are no edits.
+/// A unified diff from `before` to `before` with `edits` applied, with `a/` and `b/`
+/// headers that `git apply` takes. Displays nothing when there are no edits. The lines that
+/// change come from the edited lines alone: the fixed text as a whole is not needed.
 pub struct UnifiedDiff<'a> {
     path: &'a str,
     before: LineIndex<'a>,
-    after: LineIndex<'a>,
+    /// The edited lines as they become, by the number of their first line in the fixed text.
+    windows: Vec<(usize, String)>,
     hunks: Vec<Vec<DiffOp>>,
 }
 
 impl<'a> UnifiedDiff<'a> {
-    pub fn new(path: &'a str, before: &'a str, after: &'a str, edits: &[Edit]) -> Self {
+    pub fn new(path: &'a str, before: &'a str, edits: &[Edit]) -> Self {
         let before_lines = LineIndex::new(before);
-        let after_lines = LineIndex::new(after);
-        let ops = line_ops(before, &before_lines, &after_lines, edits);
+        let (ops, windows) = line_ops(before, &before_lines, edits);
         UnifiedDiff {
             path: path.trim_start_matches('/'),
             before: before_lines,
-            after: after_lines,
+            windows,
             hunks: group_diff_ops(ops, CONTEXT_LINES),
         }
+    }
+
+    /// Line `index` of the fixed text, which is in an edited window.
+    fn new_line(&self, index: usize) -> &str {
+        let window = self.windows.partition_point(|(first, _)| *first <= index) - 1;
+        let (first, text) = &self.windows[window];
+        text.split_inclusive('\n')
+            .nth(index - first)
+            .expect("inserted lines are in their window")
     }
 }
 
@@ -52,10 +62,10 @@ impl fmt::Display for UnifiedDiff<'_> {
                 match op {
                     DiffOp::Equal { .. } => write_lines(f, &self.before, ' ', old)?,
                     DiffOp::Delete { .. } => write_lines(f, &self.before, '-', old)?,
-                    DiffOp::Insert { .. } => write_lines(f, &self.after, '+', new)?,
+                    DiffOp::Insert { .. } => write_new_lines(f, self, new)?,
                     DiffOp::Replace { .. } => {
                         write_lines(f, &self.before, '-', old)?;
-                        write_lines(f, &self.after, '+', new)?;
+                        write_new_lines(f, self, new)?;
                     }
                 }
             }
@@ -71,20 +81,39 @@ fn write_lines(
     tag: char,
     range: std::ops::Range<usize>,
 ) -> fmt::Result {
-    for index in range {
-        let line = lines.line(index);
-        write!(f, "{tag}{line}")?;
-        if !line.ends_with('\n') {
-            writeln!(f, "\n\\ No newline at end of file")?;
-        }
+    range
+        .into_iter()
+        .try_for_each(|index| write_line(f, tag, lines.line(index)))
+}
+
+/// Writes lines `range` of the fixed text, as [`write_lines`].
+fn write_new_lines(
+    f: &mut fmt::Formatter<'_>,
+    diff: &UnifiedDiff,
+    range: std::ops::Range<usize>,
+) -> fmt::Result {
+    range
+        .into_iter()
+        .try_for_each(|index| write_line(f, '+', diff.new_line(index)))
+}
+
+fn write_line(f: &mut fmt::Formatter<'_>, tag: char, line: &str) -> fmt::Result {
+    write!(f, "{tag}{line}")?;
+    if !line.ends_with('\n') {
+        writeln!(f, "\n\\ No newline at end of file")?;
     }
     Ok(())
 }
 
 /// The whole-file diff ops: each group of edited lines diffed on its own, equal lines
-/// between.
-fn line_ops(source: &str, before: &LineIndex, after: &LineIndex, edits: &[Edit]) -> Vec<DiffOp> {
+/// between; with each group's new text, by the number of its first line in the fixed text.
+fn line_ops(
+    source: &str,
+    before: &LineIndex,
+    edits: &[Edit],
+) -> (Vec<DiffOp>, Vec<(usize, String)>) {
     let mut ops = Vec::new();
+    let mut new_texts = Vec::new();
     // Next unmatched line of each side.
     let (mut old_line, mut new_line) = (0, 0);
     for window in windows(source, edits) {
@@ -109,6 +138,7 @@ fn line_ops(source: &str, before: &LineIndex, after: &LineIndex, edits: &[Edit])
         }
         old_line = old_start + old.len();
         new_line = new_start + new.len();
+        new_texts.push((new_start, window.text));
     }
     if old_line < before.line_count() {
         ops.push(DiffOp::Equal {
@@ -117,11 +147,7 @@ fn line_ops(source: &str, before: &LineIndex, after: &LineIndex, edits: &[Edit])
             len: before.line_count() - old_line,
         });
     }
-    debug_assert_eq!(
-        new_line + before.line_count().saturating_sub(old_line),
-        after.line_count()
-    );
-    ops
+    (ops, new_texts)
 }
 
 fn shifted(op: DiffOp, old: usize, new: usize) -> DiffOp {
@@ -238,7 +264,7 @@ mod tests {
             .missing_newline_hint(true)
             .header("a/t.yaml", "b/t.yaml")
             .to_string();
-        let actual = UnifiedDiff::new("t.yaml", source, &after, edits).to_string();
+        let actual = UnifiedDiff::new("t.yaml", source, edits).to_string();
         assert_eq!(actual, expected, "{source:?} {edits:?}");
     }
 
@@ -287,6 +313,6 @@ mod tests {
 
     #[test]
     fn nothing_to_show_without_edits() {
-        assert_eq!(UnifiedDiff::new("t", "a\n", "a\n", &[]).to_string(), "");
+        assert_eq!(UnifiedDiff::new("t", "a\n", &[]).to_string(), "");
     }
 }

@@ -137,9 +137,12 @@ fn process(target: &Target, run: &Run) -> Option<Processed> {
     let output = match run.mode {
         Mode::Check => None,
         // stdout carries only the patch, so `samfix --diff | git apply` works.
-        Mode::Diff => fixed
-            .as_ref()
-            .map(|fixed| report::diff(&report.path, source, fixed, &checked.edits)),
+        Mode::Diff => {
+            let changed = fixed.is_some();
+            // The diff is made from the edits alone; the fixed text would only add its size.
+            drop(fixed);
+            changed.then(|| report::diff(&report.path, source, &checked.edits))
+        }
         Mode::Write => match (target, fixed) {
             // A filter passes an unchanged template through.
             (Target::Stdin, None) => Some(source.to_string()),

@@ -300,8 +300,8 @@ pub fn strategy_name(strategy: Strategy) -> &'static str {
 }
 
 /// A unified diff that `git apply` accepts.
-pub fn diff(path: &str, before: &str, after: &str, edits: &[crate::edits::Edit]) -> String {
-    crate::diff::UnifiedDiff::new(path, before, after, edits).to_string()
+pub fn diff(path: &str, before: &str, edits: &[crate::edits::Edit]) -> String {
+    crate::diff::UnifiedDiff::new(path, before, edits).to_string()
 }
 
 /// One line: where and what.

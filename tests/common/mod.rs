@@ -30,7 +30,7 @@ pub fn snapshot_of(path: &Path) -> String {
                     );
                 }
                 let diff = match &checked.fixed {
-                    Some(fixed) => report::diff(&name, &source, fixed, &checked.edits),
+                    Some(_) => report::diff(&name, &source, &checked.edits),
                     None => "(no change)\n".to_string(),
                 };
                 let refused: String = checked
