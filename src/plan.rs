@@ -432,6 +432,18 @@ fn removal(root: Node, map: &Path, key: &str) -> Change {
 /// `None` when a change does not apply. Aliases stand for their anchored node itself, so an
 /// edit through an anchor shows in its aliases too, as it does in the text.
 pub fn apply_to_tree(tree: &mut Tree<'_>, changes: &[&Change]) -> Option<()> {
+    // Changes that add the same value share one node of it: no change edits inside a value
+    // another adds, and a template with 16,000 events needs one `{ApiKeyRequired: true}`.
+    let mut added: Vec<(NewValue, NodeId)> = Vec::new();
+    let mut add =
+        |tree: &mut Tree<'_>, value: NewValue| match added.iter().find(|(v, _)| *v == value) {
+            Some(&(_, node)) => node,
+            None => {
+                let node = value.add_to(tree);
+                added.push((value, node));
+                node
+            }
+        };
     for change in changes {
         match change {
             Change::Remove { map, key } => {
@@ -442,7 +454,7 @@ pub fn apply_to_tree(tree: &mut Tree<'_>, changes: &[&Change]) -> Option<()> {
                 map, key, value, ..
             } => {
                 let (target, is_null) = tree.root().at(map).map(|n| (n.id(), n.is_null()))?;
-                let value = value.add_to(tree);
+                let value = add(tree, *value);
                 if is_null {
                     let map = tree.add_map(&[(key.as_str(), value)]);
                     tree.replace(target, map);
@@ -452,7 +464,7 @@ pub fn apply_to_tree(tree: &mut Tree<'_>, changes: &[&Change]) -> Option<()> {
             }
             Change::Replace { path, value } => {
                 let at = tree.id_at(path)?;
-                let value = value.add_to(tree);
+                let value = add(tree, *value);
                 tree.replace(at, value);
             }
         }

@@ -40,6 +40,9 @@ pub struct Tree<'s> {
     /// For each map of more than [`SCANNED_UP_TO`] entries (by node id), where each key is
     /// among its entries; smaller maps are scanned, which is faster and takes no memory.
     indexes: HashMap<u32, KeyIndex, foldhash::fast::RandomState>,
+    /// Where each text added to `owned` by [`Tree::intern`] is, so that a tag or key written
+    /// many times is kept once.
+    interned: HashMap<Box<str>, Text>,
     root: u32,
 }
 
@@ -121,6 +124,7 @@ impl<'s> Tree<'s> {
             skipped: Vec::new(),
             left_out: Vec::new(),
             indexes: HashMap::default(),
+            interned: HashMap::new(),
             root: u32::MAX,
         }
     }
@@ -160,6 +164,16 @@ impl<'s> Tree<'s> {
         } else {
             self.own_text(text)
         }
+    }
+
+    /// `text` in the tree's buffer, once however often it is asked for.
+    fn intern(&mut self, text: &str) -> Text {
+        if let Some(&kept) = self.interned.get(text) {
+            return kept;
+        }
+        let kept = self.own_text(text);
+        self.interned.insert(text.into(), kept);
+        kept
     }
 
     fn own_text(&mut self, text: &str) -> Text {
@@ -322,7 +336,7 @@ impl<'s> Tree<'s> {
 
     /// Adds a plain scalar outside the tree, for [`Tree::replace`] or [`Tree::insert`].
     pub fn add_plain(&mut self, text: &str) -> NodeId {
-        let text = self.own_text(text);
+        let text = self.intern(text);
         NodeId(self.push_node(NodeData {
             start: 0,
             end: 0,
@@ -342,7 +356,7 @@ impl<'s> Tree<'s> {
         let entries: Vec<EntryData> = entries
             .iter()
             .map(|&(key, value)| EntryData {
-                key: self.own_text(key),
+                key: self.intern(key),
                 key_start: 0,
                 key_end: 0,
                 value: value.0,
@@ -384,7 +398,7 @@ impl<'s> Tree<'s> {
             return Some(());
         }
         // A map's entries sit side by side, so one more moves them all to the end.
-        let key = self.own_text(key);
+        let key = self.intern(key);
         let start = self.entries.len();
         self.entries
             .extend_from_within(node.a as usize..(node.a + node.b) as usize);

@@ -195,8 +195,6 @@ struct Builder<'s> {
     items: Vec<u32>,
     /// Every anchored node, with its depth once aliases are expanded.
     anchors: HashMap<usize, (u32, usize)>,
-    /// Each tag as kept in the tree, so that a tag written many times is kept once.
-    tags: HashMap<Box<str>, Text>,
     /// Where the fingerprints of skipped collections are laid out (see `fingerprint`).
     scratch: Vec<u8>,
     /// The fingerprint of every anchored node an alias in a skipped value led to.
@@ -360,7 +358,6 @@ impl<'s> Builder<'s> {
             entries: Vec::new(),
             items: Vec::new(),
             anchors: HashMap::new(),
-            tags: HashMap::new(),
             scratch: Vec::new(),
             anchor_fingerprints: HashMap::new(),
             offset,
@@ -483,13 +480,7 @@ impl<'s> Builder<'s> {
         let Some(tag) = tag else {
             return Text::NONE;
         };
-        let written = tag.original();
-        if let Some(&kept) = self.tags.get(written.as_str()) {
-            return kept;
-        }
-        let kept = self.tree.own_text(&written);
-        self.tags.insert(written.into_boxed_str(), kept);
-        kept
+        self.tree.intern(&tag.original())
     }
 
     fn scalar(
