@@ -16,6 +16,7 @@ use std::fmt;
 use std::ops::Range;
 
 use compact_str::CompactString;
+use indexmap::IndexSet;
 
 pub use yaml::{
     fingerprint_text, fingerprint_text_in_parts, parse, parse_template, parse_template_in_parts,
@@ -37,8 +38,9 @@ pub struct Tree<'s> {
     items: Vec<u32>,
     skipped: Vec<Skipped>,
     left_out: Vec<LeftOut>,
-    /// For each map of more than [`SCANNED_UP_TO`] entries (by node id), where each key is
-    /// among its entries; smaller maps are scanned, which is faster and takes no memory.
+    /// For each map of more than [`SCANNED_UP_TO`] entries (by node id), its keys in the
+    /// order of its entries, so that a key's index is its entry's; smaller maps are
+    /// scanned, which is faster and takes no memory.
     indexes: HashMap<u32, KeyIndex, foldhash::fast::RandomState>,
     /// Where each text added to `owned` by [`Tree::intern`] is, so that a tag or key written
     /// many times is kept once.
@@ -48,7 +50,7 @@ pub struct Tree<'s> {
 
 /// foldhash: SipHash, the default, costs more than the lookups it serves; its per-map
 /// random seeds still keep crafted keys from colliding.
-type KeyIndex = HashMap<CompactString, u32, foldhash::fast::RandomState>;
+type KeyIndex = IndexSet<CompactString, foldhash::fast::RandomState>;
 
 /// Maps with more entries than this are hashed.
 const SCANNED_UP_TO: u32 = 16;
@@ -225,8 +227,7 @@ impl<'s> Tree<'s> {
         let entries = &self.entries[node.a as usize..(node.a + node.b) as usize];
         let index = entries
             .iter()
-            .enumerate()
-            .map(|(at, entry)| (CompactString::from(self.text(entry.key)), at as u32))
+            .map(|entry| CompactString::from(self.text(entry.key)))
             .collect();
         self.indexes.insert(id, index);
     }
@@ -315,6 +316,7 @@ impl<'s> Tree<'s> {
         stored.b = first.b + then.b;
         stored.end = then.end;
         self.index_keys(map.0);
+        self.indexes.remove(&more.0);
         Some(())
     }
 
@@ -551,7 +553,7 @@ impl<'t> Map<'t> {
     pub fn get_index_of(self, key: &str) -> Option<usize> {
         if self.len > SCANNED_UP_TO {
             let index = self.tree.indexes.get(&self.id)?;
-            return index.get(key).map(|&at| at as usize);
+            return index.get_index_of(key);
         }
         self.iter().position(|entry| entry.key() == key)
     }
