@@ -45,6 +45,9 @@ pub struct Tree<'s> {
     /// Where each text added to `owned` by [`Tree::intern`] is, so that a tag or key written
     /// many times is kept once.
     interned: HashMap<Box<str>, Text>,
+    /// The text of each key that does not read as written (see [`KeyText::Decoded`]), by
+    /// where the key starts.
+    decoded_keys: HashMap<u32, Text>,
     root: u32,
 }
 
@@ -106,13 +109,29 @@ struct NodeData {
     anchored: bool,
 }
 
+/// An entry as stored, in 16 bytes: most keys read exactly as written, so their text is
+/// found from their span (see [`KeyText`]).
 #[derive(Debug, Clone, Copy)]
 struct EntryData {
-    key: Text,
     key_start: u32,
     key_end: u32,
     value: u32,
     key_style: ScalarStyle,
+    key_text: KeyText,
+}
+
+/// Where an entry's key text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyText {
+    /// The source between `key_start` and `key_end`: a plain key.
+    Span,
+    /// The same without its first and last byte: a quoted key without escapes.
+    InQuotes,
+    /// In [`Tree::decoded_keys`], under `key_start`: a key with escapes, say.
+    Decoded,
+    /// A key a fix added, which has no span: `key_start` and `key_end` are where its text
+    /// starts in [`Tree::owned`] and how long it is.
+    Added,
 }
 
 impl<'s> Tree<'s> {
@@ -127,6 +146,7 @@ impl<'s> Tree<'s> {
             left_out: Vec::new(),
             indexes: HashMap::default(),
             interned: HashMap::new(),
+            decoded_keys: HashMap::new(),
             root: u32::MAX,
         }
     }
@@ -150,6 +170,49 @@ impl<'s> Tree<'s> {
         } else {
             let start = text.start as usize;
             &self.source[start..start + text.len as usize]
+        }
+    }
+
+    fn key_text(&self, entry: &EntryData) -> &str {
+        let (start, end) = (entry.key_start as usize, entry.key_end as usize);
+        match entry.key_text {
+            KeyText::Span => &self.source[start..end],
+            KeyText::InQuotes => &self.source[start + 1..end - 1],
+            KeyText::Decoded => self.text(self.decoded_keys[&entry.key_start]),
+            KeyText::Added => &self.owned[start..start + end],
+        }
+    }
+
+    /// The entry for a key read from the source, whose text is `text` and span
+    /// `start..end`.
+    fn parsed_entry(&mut self, text: Text, start: u32, end: u32, style: ScalarStyle) -> EntryData {
+        let in_source = text.len & Text::OWNED == 0;
+        let key_text = if in_source && text.start == start && text.start + text.len == end {
+            KeyText::Span
+        } else if in_source && text.start == start + 1 && text.start + text.len + 1 == end {
+            KeyText::InQuotes
+        } else {
+            self.decoded_keys.insert(start, text);
+            KeyText::Decoded
+        };
+        EntryData {
+            key_start: start,
+            key_end: end,
+            value: u32::MAX,
+            key_style: style,
+            key_text,
+        }
+    }
+
+    /// The entry for a key a fix adds.
+    fn added_entry(&mut self, key: &str, value: NodeId) -> EntryData {
+        let text = self.intern(key);
+        EntryData {
+            key_start: text.start,
+            key_end: text.len & !Text::OWNED,
+            value: value.0,
+            key_style: ScalarStyle::Plain,
+            key_text: KeyText::Added,
         }
     }
 
@@ -227,7 +290,7 @@ impl<'s> Tree<'s> {
         let entries = &self.entries[node.a as usize..(node.a + node.b) as usize];
         let index = entries
             .iter()
-            .map(|entry| CompactString::from(self.text(entry.key)))
+            .map(|entry| CompactString::from(self.key_text(entry)))
             .collect();
         self.indexes.insert(id, index);
     }
@@ -274,10 +337,19 @@ impl<'s> Tree<'s> {
         }));
         self.entries
             .extend(other.entries.into_iter().map(|entry| EntryData {
-                key: moved(entry.key),
+                key_start: match entry.key_text {
+                    KeyText::Added => entry.key_start + owned,
+                    _ => entry.key_start,
+                },
                 value: entry.value + nodes,
                 ..entry
             }));
+        self.decoded_keys.extend(
+            other
+                .decoded_keys
+                .into_iter()
+                .map(|(start, text)| (start, moved(text))),
+        );
         self.items
             .extend(other.items.into_iter().map(|item| item + nodes));
         self.skipped.extend(other.skipped);
@@ -357,13 +429,7 @@ impl<'s> Tree<'s> {
     pub fn add_map(&mut self, entries: &[(&str, NodeId)]) -> NodeId {
         let entries: Vec<EntryData> = entries
             .iter()
-            .map(|&(key, value)| EntryData {
-                key: self.intern(key),
-                key_start: 0,
-                key_end: 0,
-                value: value.0,
-                key_style: ScalarStyle::Plain,
-            })
+            .map(|&(key, value)| self.added_entry(key, value))
             .collect();
         let node = NodeData {
             start: 0,
@@ -400,17 +466,11 @@ impl<'s> Tree<'s> {
             return Some(());
         }
         // A map's entries sit side by side, so one more moves them all to the end.
-        let key = self.intern(key);
+        let entry = self.added_entry(key, value);
         let start = self.entries.len();
         self.entries
             .extend_from_within(node.a as usize..(node.a + node.b) as usize);
-        self.entries.push(EntryData {
-            key,
-            key_start: 0,
-            key_end: 0,
-            value: value.0,
-            key_style: ScalarStyle::Plain,
-        });
+        self.entries.push(entry);
         let stored = &mut self.nodes[map.0 as usize];
         stored.a = start as u32;
         stored.b += 1;
@@ -593,12 +653,16 @@ impl<'t> Entry<'t> {
     }
 
     pub fn key(self) -> &'t str {
-        self.tree.text(self.data().key)
+        self.tree.key_text(self.data())
     }
 
+    /// Where the key is written; `0..0` for a key a fix added.
     pub fn key_span(self) -> Span {
         let data = self.data();
-        data.key_start as usize..data.key_end as usize
+        match data.key_text {
+            KeyText::Added => 0..0,
+            _ => data.key_start as usize..data.key_end as usize,
+        }
     }
 
     pub fn key_style(self) -> ScalarStyle {
@@ -1258,5 +1322,66 @@ impl ParseError {
     pub fn with_related(mut self, offset: usize) -> Self {
         self.related = Some(offset);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Most keys are read from their span, with or without quotes; the rest are kept decoded.
+    #[test]
+    fn keys_read_as_written_or_decoded() {
+        let source = "plain: 1\n'single': 2\n\"double\": 3\n\"tab\\there\": 4\n'it''s': 5\n\
+                      ? explicit\n: 6\n\"\": 7\n";
+        let tree = parse(source).unwrap();
+        let map = tree.root().as_map().unwrap();
+        let keys: Vec<&str> = map.keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "plain",
+                "single",
+                "double",
+                "tab\there",
+                "it's",
+                "explicit",
+                ""
+            ]
+        );
+        let spans: Vec<&str> = map.iter().map(|entry| &source[entry.key_span()]).collect();
+        assert_eq!(
+            spans,
+            [
+                "plain",
+                "'single'",
+                "\"double\"",
+                "\"tab\\there\"",
+                "'it''s'",
+                "explicit",
+                "\"\""
+            ]
+        );
+        assert_eq!(map.get("tab\there").unwrap().value().as_str(), Some("4"));
+    }
+
+    /// A key a fix adds reads back, and has no span.
+    #[test]
+    fn added_keys_read_back() {
+        let mut tree = parse("a: {b: 1}\n").unwrap();
+        let map = tree.id_at(&[Seg::Key("a".into())]).unwrap();
+        let value = tree.add_plain("true");
+        tree.insert(map, "Added", value).unwrap();
+        let entry = tree
+            .root()
+            .get("a")
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .get("Added")
+            .unwrap();
+        assert_eq!(entry.key(), "Added");
+        assert_eq!(entry.key_span(), 0..0);
+        assert_eq!(entry.value().as_str(), Some("true"));
     }
 }

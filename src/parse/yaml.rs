@@ -893,13 +893,10 @@ impl<'s> Builder<'s> {
                     }
                 }
                 let value = self.node_of(done);
-                self.entries.push(EntryData {
-                    key: key.text,
-                    key_start: key.start,
-                    key_end: key.end,
-                    value,
-                    key_style: key.style,
-                });
+                let entry = self
+                    .tree
+                    .parsed_entry(key.text, key.start, key.end, key.style);
+                self.entries.push(EntryData { value, ..entry });
                 let Some(Frame {
                     body: Body::Map { key, .. },
                     ..
@@ -964,14 +961,14 @@ impl KeySet {
     ) -> Result<(), ParseError> {
         if self.many.is_none() {
             if entries.len() < KEYS_SCANNED {
-                return match entries.iter().find(|entry| tree.text(entry.key) == key) {
+                return match entries.iter().find(|entry| tree.key_text(entry) == key) {
                     Some(first) => Err(duplicate(key, at, first.key_start as usize)),
                     None => Ok(()),
                 };
             }
             let written = entries.iter().map(|entry| {
                 (
-                    CompactString::from(tree.text(entry.key)),
+                    CompactString::from(tree.key_text(entry)),
                     entry.key_start as usize,
                 )
             });
