@@ -822,92 +822,84 @@ impl<'s> Builder<'s> {
         };
         frame.last_end = frame.last_end.max(done.span().end);
         frame.depth = frame.depth.max(depth);
-        match &frame.body {
+        let scope = frame.scope;
+        match &mut frame.body {
             // An anchored scalar or a collection: other scalars are folded in `scalar`.
             Body::Skipped(fold) if fold.wants_key() => {
                 let key = self.key_of(&done)?;
                 let text = CompactString::from(self.tree.text(key.text));
                 let frame = self.stack.last_mut().expect("a frame");
                 frame.keys.insert(&text, key.start as usize)?;
-                let Body::Skipped(fold) = &mut frame.body else {
-                    unreachable!()
-                };
-                fold.key = Some(text);
+                innermost_fold(frame).key = Some(text);
             }
             Body::Skipped(_) => {
                 let (fingerprint, first_bool) = self.folded(done);
-                let Some(Frame {
-                    body: Body::Skipped(fold),
-                    ..
-                }) = self.stack.last_mut()
-                else {
-                    unreachable!()
-                };
+                let fold = innermost_fold(self.stack.last_mut().expect("a frame"));
                 fold.add(&mut self.scratch, fingerprint, first_bool);
             }
             Body::Seq { .. } => {
                 let id = self.node_of(done);
                 self.items.push(id);
             }
-            Body::Map { key: None, .. } => {
-                let key = self.key_of(&done)?;
-                self.add_key(key)?;
-            }
-            Body::Map { key: Some(key), .. } => {
-                let key = *key;
-                let scope = frame.scope;
-                let name = self.tree.text(key.text);
-                if scope == Scope::EventsOnly && name != "Events" && name != "<<" {
-                    let name = CompactString::from(name);
-                    let kept_before = self.entries.len();
-                    let (fingerprint, first_bool) = self.folded(done);
-                    let entry = fingerprint::entry(&mut self.scratch, &name, fingerprint);
-                    let frame = self.stack.last_mut().expect("a frame");
-                    let Body::Map {
-                        first_entry,
-                        key,
-                        left_out,
-                    } = &mut frame.body
-                    else {
-                        unreachable!()
-                    };
-                    *key = None;
-                    let left_out = left_out.get_or_insert_with(Default::default);
-                    left_out.len += 1;
-                    left_out.sum = left_out.sum.wrapping_add(entry);
-                    if left_out.first_bool.is_none() {
-                        left_out.first_bool =
-                            first_bool.map(|spelling| (kept_before - *first_entry, spelling));
-                    }
-                    return Ok(());
+            Body::Map { key, .. } => match key.take() {
+                None => {
+                    let key = self.key_of(&done)?;
+                    self.add_key(key)?;
                 }
-                if scope == Scope::Resource && name == "Type" {
-                    if let Done::Node { id, .. } = done {
-                        let kind = Node {
-                            tree: &self.tree,
-                            id,
+                Some(key) => {
+                    let name = self.tree.text(key.text);
+                    if scope == Scope::EventsOnly && name != "Events" && name != "<<" {
+                        self.leave_out(key, done);
+                        return Ok(());
+                    }
+                    if scope == Scope::Resource && name == "Type" {
+                        if let Done::Node { id, .. } = done {
+                            let kind = Node {
+                                tree: &self.tree,
+                                id,
+                            }
+                            .as_str();
+                            let not_an_api =
+                                kind.is_some_and(|kind| kind != "AWS::Serverless::Api");
+                            self.stack.last_mut().expect("a frame").not_an_api = not_an_api;
                         }
-                        .as_str();
-                        let not_an_api = kind.is_some_and(|kind| kind != "AWS::Serverless::Api");
-                        self.stack.last_mut().expect("a frame").not_an_api = not_an_api;
                     }
+                    let value = self.node_of(done);
+                    let entry = self
+                        .tree
+                        .parsed_entry(key.text, key.start, key.end, key.style);
+                    self.entries.push(EntryData { value, ..entry });
                 }
-                let value = self.node_of(done);
-                let entry = self
-                    .tree
-                    .parsed_entry(key.text, key.start, key.end, key.style);
-                self.entries.push(EntryData { value, ..entry });
-                let Some(Frame {
-                    body: Body::Map { key, .. },
-                    ..
-                }) = self.stack.last_mut()
-                else {
-                    unreachable!()
-                };
-                *key = None;
-            }
+            },
         }
         Ok(())
+    }
+
+    /// Folds an entry of the innermost map into what it leaves out (see
+    /// [`Scope::EventsOnly`]).
+    fn leave_out(&mut self, key: Key, done: Done) {
+        let name = CompactString::from(self.tree.text(key.text));
+        let kept_before = self.entries.len();
+        let (fingerprint, first_bool) = self.folded(done);
+        let entry = fingerprint::entry(&mut self.scratch, &name, fingerprint);
+        let Some(Frame {
+            body:
+                Body::Map {
+                    first_entry,
+                    left_out,
+                    ..
+                },
+            ..
+        }) = self.stack.last_mut()
+        else {
+            unreachable!("entries are left out of kept maps")
+        };
+        let left_out = left_out.get_or_insert_with(Default::default);
+        left_out.len += 1;
+        left_out.sum = left_out.sum.wrapping_add(entry);
+        if left_out.first_bool.is_none() {
+            left_out.first_bool = first_bool.map(|spelling| (kept_before - *first_entry, spelling));
+        }
     }
 
     /// An empty value (`Key:` followed by nothing) sits right after its key's colon.
@@ -927,6 +919,13 @@ impl<'s> Builder<'s> {
             .map(|i| key_end + i + 1)
             .unwrap_or(key_end);
         colon..colon
+    }
+}
+
+fn innermost_fold(frame: &mut Frame) -> &mut Fold {
+    match &mut frame.body {
+        Body::Skipped(fold) => fold,
+        _ => unreachable!("the innermost collection is skipped"),
     }
 }
 
