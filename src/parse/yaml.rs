@@ -122,7 +122,7 @@ pub fn parse(source: &str) -> Result<Tree<'_>, ParseError> {
 }
 
 /// Parses a template into a tree of what the rules read: `Transform`, `Globals`, each
-/// resource's `Type` and the `Properties` listed in [`READ_PROPERTIES`], and every anchored
+/// resource's `Type` and the `Properties` named in `READ_PROPERTIES`, and every anchored
 /// node. Every other value is a [`Kind::Skipped`](super::Kind::Skipped) that keeps its
 /// fingerprint, so the tree's [`Tree::fingerprint`] is the whole template's. The text is
 /// checked exactly as by [`parse`]: the same errors, at the same places.

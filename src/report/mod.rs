@@ -1,5 +1,5 @@
 //! What samfix prints about the templates it checked: one [`FileReport`] per file, rendered
-//! for people ([`human`]), as JSON ([`json`]), as SARIF ([`sarif`]) or as GitHub workflow
+//! for people ([`human`](mod@human)), as JSON ([`json`]), as SARIF ([`sarif`]) or as GitHub workflow
 //! commands ([`github`]).
 
 pub mod github;
