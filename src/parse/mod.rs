@@ -1365,6 +1365,13 @@ mod tests {
         assert_eq!(map.get("tab\there").unwrap().value().as_str(), Some("4"));
     }
 
+    /// The sizes the tree's memory is planned on (see the README's Performance section).
+    #[test]
+    fn nodes_and_entries_stay_small() {
+        assert_eq!(std::mem::size_of::<NodeData>(), 32);
+        assert_eq!(std::mem::size_of::<EntryData>(), 16);
+    }
+
     /// A key a fix adds reads back, and has no span.
     #[test]
     fn added_keys_read_back() {
