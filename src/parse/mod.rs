@@ -152,10 +152,11 @@ impl<'s> Tree<'s> {
     }
 
     pub fn root(&self) -> Node<'_> {
-        Node {
-            tree: self,
-            id: self.root,
-        }
+        self.node(self.root)
+    }
+
+    fn node(&self, id: u32) -> Node<'_> {
+        Node { tree: self, id }
     }
 
     /// The root's [`Node::fingerprint`].
@@ -368,8 +369,8 @@ impl<'s> Tree<'s> {
     /// to where `more` ends; `None` (and nothing changed) when either is not a map, a key
     /// is in both, or `more` leaves entries out.
     fn concat_maps(&mut self, map: NodeId, more: NodeId) -> Option<()> {
-        let first = self.node(map).as_map()?;
-        let then = self.node(more).as_map()?;
+        let first = self.node(map.0).as_map()?;
+        let then = self.node(more.0).as_map()?;
         if then.left_out().is_some() {
             return None;
         }
@@ -394,13 +395,6 @@ impl<'s> Tree<'s> {
 
     fn set_end(&mut self, node: NodeId, end: usize) {
         self.nodes[node.0 as usize].end = end as u32;
-    }
-
-    fn node(&self, id: NodeId) -> Node<'_> {
-        Node {
-            tree: self,
-            id: id.0,
-        }
     }
 
     /// The id of the node at `path` (see [`Node::at`]).
@@ -455,11 +449,7 @@ impl<'s> Tree<'s> {
     /// Sets `key` of the map `map` to `value`: in place when the key exists, as the last
     /// entry otherwise. `None` when `map` is not a map.
     pub fn insert(&mut self, map: NodeId, key: &str, value: NodeId) -> Option<()> {
-        let node = Node {
-            tree: self,
-            id: map.0,
-        };
-        let existing = node.as_map()?.get_index_of(key);
+        let existing = self.node(map.0).as_map()?.get_index_of(key);
         let node = self.nodes[map.0 as usize];
         if let Some(at) = existing {
             self.entries[node.a as usize + at].value = value.0;
@@ -481,11 +471,7 @@ impl<'s> Tree<'s> {
     /// Removes `key` from the map `map`, keeping the order of the others. `None` when
     /// `map` is not a map or has no such key.
     pub fn remove(&mut self, map: NodeId, key: &str) -> Option<()> {
-        let node = Node {
-            tree: self,
-            id: map.0,
-        };
-        let at = node.as_map()?.get_index_of(key)?;
+        let at = self.node(map.0).as_map()?.get_index_of(key)?;
         let node = self.nodes[map.0 as usize];
         let range = node.a as usize..(node.a + node.b) as usize;
         self.entries[range][at..].rotate_left(1);
@@ -956,14 +942,7 @@ impl<'t> Node<'t> {
     /// id); `scratch` is where the bytes to hash are laid out (see [`fingerprint`]).
     fn fingerprint_with(self, anchors: &mut HashMap<u32, u128>, scratch: &mut Vec<u8>) -> u128 {
         match self.kind() {
-            Kind::Alias(target) => {
-                if let Some(&known) = anchors.get(&target.id) {
-                    return known;
-                }
-                let value = target.fingerprint_with(anchors, scratch);
-                anchors.insert(target.id, value);
-                value
-            }
+            Kind::Alias(target) => target.anchored_fingerprint(anchors, scratch),
             Kind::Skipped(skipped) => skipped.fingerprint(),
             Kind::Scalar(scalar) => {
                 fingerprint::scalar(scratch, self.tag(), scalar.value, scalar.style)
@@ -990,6 +969,17 @@ impl<'t> Node<'t> {
                 fingerprint::close_map(scratch, start, len, sum)
             }
         }
+    }
+
+    /// The fingerprint of an anchored node an alias stands for, taken once however many
+    /// aliases lead to it (see [`Node::fingerprint_with`]).
+    fn anchored_fingerprint(self, anchors: &mut HashMap<u32, u128>, scratch: &mut Vec<u8>) -> u128 {
+        if let Some(&known) = anchors.get(&self.id) {
+            return known;
+        }
+        let value = self.fingerprint_with(anchors, scratch);
+        anchors.insert(self.id, value);
+        value
     }
 
     /// How the first boolean value written in the node is spelled, in document order;

@@ -9,8 +9,7 @@ mod parts;
 
 use super::fingerprint;
 use super::{
-    BoolSpelling, EntryData, LeftOut, Node, NodeData, ParseError, ScalarStyle, Shape, Span, Text,
-    Tree,
+    BoolSpelling, EntryData, LeftOut, NodeData, ParseError, ScalarStyle, Shape, Span, Text, Tree,
 };
 
 /// How deeply collections may nest, as written and once aliases are expanded.
@@ -503,12 +502,7 @@ impl<'s> Builder<'s> {
                     keys.insert(value, range.start)?;
                     fold.key = Some(CompactString::from(value));
                 } else {
-                    let tag = tag.as_ref().map(|t| t.original());
-                    let hash = fingerprint::scalar(&mut self.scratch, tag.as_deref(), value, style);
-                    let spelling = match (tag, style) {
-                        (None, ScalarStyle::Plain) => BoolSpelling::of_word(value),
-                        _ => None,
-                    };
+                    let (hash, spelling) = left_out_scalar(&mut self.scratch, &tag, value, style);
                     fold.add(&mut self.scratch, hash, spelling);
                 }
                 return Ok(());
@@ -541,12 +535,7 @@ impl<'s> Builder<'s> {
         }
         // A value the tree leaves out of a map it keeps, such as a function's `Handler`.
         if anchor_id == 0 && self.next_scope() == Scope::Skip {
-            let tag = tag.as_ref().map(|t| t.original());
-            let fingerprint = fingerprint::scalar(&mut self.scratch, tag.as_deref(), value, style);
-            let first_bool = match (tag, style) {
-                (None, ScalarStyle::Plain) => BoolSpelling::of_word(value),
-                _ => None,
-            };
+            let (fingerprint, first_bool) = left_out_scalar(&mut self.scratch, &tag, value, style);
             let done = Done::Skipped {
                 span: range,
                 fingerprint,
@@ -569,19 +558,10 @@ impl<'s> Builder<'s> {
             ParseError::new(range.start, "alias to an anchor that is not defined")
         })?;
         if matches!(self.next_scope(), Scope::Skip) {
-            let fingerprint = match self.anchor_fingerprints.get(&target) {
-                Some(&known) => known,
-                None => {
-                    let node = Node {
-                        tree: &self.tree,
-                        id: target,
-                    };
-                    let value =
-                        node.fingerprint_with(&mut self.anchor_fingerprints, &mut self.scratch);
-                    self.anchor_fingerprints.insert(target, value);
-                    value
-                }
-            };
+            let fingerprint = self
+                .tree
+                .node(target)
+                .anchored_fingerprint(&mut self.anchor_fingerprints, &mut self.scratch);
             let done = Done::Skipped {
                 span: range,
                 fingerprint,
@@ -757,10 +737,7 @@ impl<'s> Builder<'s> {
                 ..
             } => (fingerprint, first_bool),
             Done::Node { id, .. } => {
-                let node = Node {
-                    tree: &self.tree,
-                    id,
-                };
+                let node = self.tree.node(id);
                 (
                     node.fingerprint_with(&mut self.anchor_fingerprints, &mut self.scratch),
                     node.first_bool_spelling(),
@@ -854,11 +831,7 @@ impl<'s> Builder<'s> {
                     }
                     if scope == Scope::Resource && name == "Type" {
                         if let Done::Node { id, .. } = done {
-                            let kind = Node {
-                                tree: &self.tree,
-                                id,
-                            }
-                            .as_str();
+                            let kind = self.tree.node(id).as_str();
                             let not_an_api =
                                 kind.is_some_and(|kind| kind != "AWS::Serverless::Api");
                             self.stack.last_mut().expect("a frame").not_an_api = not_an_api;
@@ -920,6 +893,23 @@ impl<'s> Builder<'s> {
             .unwrap_or(key_end);
         colon..colon
     }
+}
+
+/// The fingerprint and boolean spelling of a scalar the tree leaves out, taken where it
+/// stands.
+fn left_out_scalar(
+    scratch: &mut Vec<u8>,
+    tag: &Tag<'_>,
+    value: &str,
+    style: ScalarStyle,
+) -> (u128, Option<BoolSpelling>) {
+    let tag = tag.as_ref().map(|t| t.original());
+    let fingerprint = fingerprint::scalar(scratch, tag.as_deref(), value, style);
+    let first_bool = match (tag, style) {
+        (None, ScalarStyle::Plain) => BoolSpelling::of_word(value),
+        _ => None,
+    };
+    (fingerprint, first_bool)
 }
 
 fn innermost_fold(frame: &mut Frame) -> &mut Fold {
