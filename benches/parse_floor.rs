@@ -1,5 +1,5 @@
 //! The parse-only floor for `benches/run.py`: reads each named file and pulls every event
-//! out of `granit-parser`, configured exactly as `src/parse/yaml.rs` configures it, and
+//! out of `granit-parser`, configured exactly as `crates/samfix-core/src/parse/yaml.rs` configures it, and
 //! does nothing else. No samfix run over the same file can be faster or smaller than this.
 
 use std::hint::black_box;
@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use granit_parser::Parser;
 
-// Must match the options in `src/parse/yaml.rs`, or the floor measures another parser.
+// Must match the options in `crates/samfix-core/src/parse/yaml.rs`, or the floor measures another parser.
 const NESTING_LIMIT: usize = 200;
 
 fn main() -> ExitCode {

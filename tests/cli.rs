@@ -239,7 +239,7 @@ fn stdin_is_read_and_write_prints_the_fixed_template() {
 
     let fixed = with_stdin(&["--write", "-"], &source);
     assert_eq!(fixed.status.code(), Some(0));
-    let expected = samfix::check(&text(&source), samfix::plan::Strategy::Auto)
+    let expected = samfix::check(&text(&source), samfix::Strategy::Auto)
         .unwrap()
         .fixed
         .unwrap();

@@ -6,7 +6,7 @@
 mod common;
 
 use common::snapshot_of;
-use samfix::plan::Strategy;
+use samfix::Strategy;
 
 #[test]
 fn fidelity() {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use proptest::test_runner::{RngAlgorithm, TestCaseError, TestRng, TestRunner};
-use samfix::plan::Strategy as FixStrategy;
+use samfix::Strategy as FixStrategy;
 use similar::{ChangeTag, TextDiff};
 
 /// How many formattings the property checks; the test asserts it ran them all.

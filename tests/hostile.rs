@@ -503,7 +503,7 @@ fn other_files_are_still_processed() {
 /// Checks `source` with every strategy: no panic, and any fix re-parses, keeps every line
 /// no edit touches (where the edits before it moved it), and leaves nothing to do.
 fn assert_fix_invariants(source: &str) {
-    use samfix::plan::Strategy;
+    use samfix::Strategy;
     for strategy in [Strategy::Auto, Strategy::Events, Strategy::Flag] {
         let Ok(checked) = samfix::check(source, strategy) else {
             continue;

@@ -3,7 +3,7 @@
 //! planned changes: samfix's own parser can't vouch for itself.
 
 use samfix::parse::Seg;
-use samfix::plan::{Change, NewValue, Strategy};
+use samfix::{Change, Strategy};
 use serde_norway::{Mapping, Value};
 
 fn load(text: &str) -> Value {
@@ -11,15 +11,20 @@ fn load(text: &str) -> Value {
         .expect("the independent parser reads it")
 }
 
-fn to_value(value: NewValue) -> Value {
+fn to_value(value: &samfix::Value) -> Value {
     match value {
-        NewValue::True => Value::Bool(true),
-        NewValue::False => Value::Bool(false),
-        NewValue::ApiKeyRequiredTrue => {
-            let mut map = Mapping::new();
-            map.insert(Value::String("ApiKeyRequired".into()), Value::Bool(true));
-            Value::Mapping(map)
-        }
+        samfix::Value::Null => Value::Null,
+        samfix::Value::Bool(value) => Value::Bool(*value),
+        samfix::Value::Int(value) => Value::Number((*value).into()),
+        samfix::Value::Str(text) => Value::String(text.clone()),
+        samfix::Value::Map(entries) => Value::Mapping(
+            entries
+                .iter()
+                .map(|(key, value)| (Value::String(key.clone()), to_value(value)))
+                .collect(),
+        ),
+        samfix::Value::Seq(items) => Value::Sequence(items.iter().map(to_value).collect()),
+        other => panic!("a value the test does not know: {other:?}"),
     }
 }
 
@@ -54,9 +59,10 @@ fn apply(value: &mut Value, change: &Change) {
             target
                 .as_mapping_mut()
                 .unwrap()
-                .insert(Value::String(key.clone()), to_value(*new));
+                .insert(Value::String(key.clone()), to_value(new));
         }
-        Change::Replace { path, value: new } => *at(value, path) = to_value(*new),
+        Change::Replace { path, value: new } => *at(value, path) = to_value(new),
+        other => panic!("a change the test does not know: {other:?}"),
     }
 }
 

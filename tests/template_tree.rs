@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use samfix::plan::Strategy;
+use samfix::Strategy;
 use samfix::{check_on_full_tree, check_rules, parse, Rule};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -52,8 +52,8 @@ fn the_template_tree_decides_as_the_full_tree_does() {
             continue;
         };
         for strategy in [Strategy::Auto, Strategy::Events, Strategy::Flag] {
-            let sparse = check_rules(&source, strategy, &Rule::ALL);
-            let full = check_on_full_tree(&source, strategy, &Rule::ALL);
+            let sparse = check_rules(&source, strategy, Rule::ALL);
+            let full = check_on_full_tree(&source, strategy, Rule::ALL);
             assert_eq!(
                 format!("{sparse:?}"),
                 format!("{full:?}"),
@@ -75,7 +75,7 @@ fn fingerprints_agree_however_the_template_is_read() {
         };
         let Ok(full) = parse::parse(&source) else {
             assert!(
-                parse::parse_template(&source).is_err(),
+                parse::parse_template(&source, &samfix::rules::reads(samfix::Rule::ALL)).is_err(),
                 "{}",
                 path.display()
             );
@@ -87,7 +87,8 @@ fn fingerprints_agree_however_the_template_is_read() {
             continue;
         };
         let expected = full.fingerprint();
-        let template = parse::parse_template(&source).unwrap();
+        let template =
+            parse::parse_template(&source, &samfix::rules::reads(samfix::Rule::ALL)).unwrap();
         assert_eq!(template.fingerprint(), expected, "{}", path.display());
         assert_eq!(
             parse::fingerprint_text(&source).unwrap(),
@@ -109,7 +110,7 @@ fn fingerprints_agree_however_the_template_is_read() {
 #[test]
 fn a_duplicate_among_left_out_keys_is_refused() {
     let source = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n      Events: {}\n      Handler: c.d\n";
-    let error = check_rules(source, Strategy::Auto, &Rule::ALL).unwrap_err();
+    let error = check_rules(source, Strategy::Auto, Rule::ALL).unwrap_err();
     assert_eq!(error.message, "duplicate key `Handler`");
     assert_eq!(error.offset, source.rfind("Handler"));
     assert_eq!(error.related, source.find("Handler"));
@@ -124,11 +125,13 @@ fn reading_in_parts_gives_what_a_whole_read_gives() {
         let Ok(source) = std::fs::read_to_string(&path) else {
             continue;
         };
-        let Some(in_parts) = parse::parse_template_in_parts(&source) else {
+        let Some(in_parts) =
+            parse::parse_template_in_parts(&source, &samfix::rules::reads(samfix::Rule::ALL))
+        else {
             continue;
         };
-        let whole =
-            parse::parse_template(&source).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        let whole = parse::parse_template(&source, &samfix::rules::reads(samfix::Rule::ALL))
+            .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
         assert_eq!(
             format!("{in_parts:?}"),
             format!("{whole:?}"),
@@ -194,11 +197,12 @@ fn parts_are_read_only_where_they_join_to_the_whole() {
     for (insert, cut) in cases {
         for count in [6, 7, 40] {
             let source = resources_around(count, insert);
-            let in_parts = parse::parse_template_in_parts(&source);
+            let in_parts =
+                parse::parse_template_in_parts(&source, &samfix::rules::reads(samfix::Rule::ALL));
             if cut.is_some() {
                 assert!(in_parts.is_some(), "not read in parts:\n{source}");
             }
-            let whole = parse::parse_template(&source);
+            let whole = parse::parse_template(&source, &samfix::rules::reads(samfix::Rule::ALL));
             match (in_parts, whole) {
                 (Some(in_parts), Ok(whole)) => {
                     assert_eq!(format!("{in_parts:?}"), format!("{whole:?}"), "{source}");
@@ -215,9 +219,14 @@ fn parts_are_read_only_where_they_join_to_the_whole() {
     }
     // Line breaks and a byte order mark as Windows editors write them.
     let windows = format!("\u{feff}{}", resources_around(40, "").replace('\n', "\r\n"));
-    let in_parts = parse::parse_template_in_parts(&windows).expect("read in parts");
+    let in_parts =
+        parse::parse_template_in_parts(&windows, &samfix::rules::reads(samfix::Rule::ALL))
+            .expect("read in parts");
     assert_eq!(
         format!("{in_parts:?}"),
-        format!("{:?}", parse::parse_template(&windows).unwrap())
+        format!(
+            "{:?}",
+            parse::parse_template(&windows, &samfix::rules::reads(samfix::Rule::ALL)).unwrap()
+        )
     );
 }

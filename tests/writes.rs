@@ -15,7 +15,7 @@ use std::process::{Command, Output};
 
 use samfix::cli::{run_with, Args};
 use samfix::edits::Edit;
-use samfix::plan::Strategy;
+use samfix::Strategy;
 use samfix::{CheckError, Checked, Rule};
 
 const TEMPLATE: &str = "Transform: AWS::Serverless-2016-10-31
@@ -381,7 +381,7 @@ fn concurrent_writers_leave_the_original_or_the_fix() {
 // (`check_with_tampered_edits` and `run_with`; the binary has no such hook).
 
 fn tampered(source: &str, tamper: impl FnOnce(&mut Vec<Edit>)) -> Result<Checked, CheckError> {
-    samfix::check_with_tampered_edits(source, Strategy::Auto, &Rule::ALL, tamper)
+    samfix::check_with_tampered_edits(source, Strategy::Auto, Rule::ALL, tamper)
 }
 
 /// Drops the last edit: half a fix.

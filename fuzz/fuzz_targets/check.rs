@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use samfix::plan::Strategy;
+use samfix::Strategy;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(source) = std::str::from_utf8(data) else {
@@ -14,8 +14,8 @@ fuzz_target!(|data: &[u8]| {
     };
     // Large templates are read in parts; any template that can be must read as it does
     // whole, or not at all.
-    if let Some(in_parts) = samfix::parse::parse_template_in_parts(source) {
-        let whole = samfix::parse::parse_template(source);
+    if let Some(in_parts) = samfix::parse::parse_template_in_parts(source, &samfix::rules::reads(samfix::Rule::ALL)) {
+        let whole = samfix::parse::parse_template(source, &samfix::rules::reads(samfix::Rule::ALL));
         assert!(whole.is_ok(), "read in parts, but not whole: {whole:?}");
         assert_eq!(format!("{in_parts:?}"), format!("{:?}", whole.unwrap()));
     }

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::plan::Strategy;
-use crate::Rule;
+use crate::{Rule, Strategy};
 
 /// The default `--max-size`: 4 MiB. CloudFormation takes templates of at most 1 MB (from
 /// S3; 51,200 bytes inline), and SAM's transform only makes them larger, so no deployable
@@ -45,15 +45,15 @@ pub struct Args {
     pub write: bool,
 
     /// How to fix a key that reaches the preflight.
-    #[arg(long, value_enum, default_value_t = Strategy::Auto)]
+    #[arg(long, default_value = "auto", value_parser = strategies())]
     pub strategy: Strategy,
 
     /// Check only these rules (comma-separated or repeated); default: all.
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "RULE")]
+    #[arg(long, value_parser = rules(), value_delimiter = ',', value_name = "RULE")]
     pub select: Vec<Rule>,
 
     /// Skip these rules.
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "RULE")]
+    #[arg(long, value_parser = rules(), value_delimiter = ',', value_name = "RULE")]
     pub ignore: Vec<Rule>,
 
     /// How findings are printed: diagnostics for people, one JSON document
@@ -82,7 +82,7 @@ pub struct Args {
 
     /// Print a rule's documentation (what it finds, why it breaks browsers, the fixes and
     /// when each is right) and exit.
-    #[arg(long, value_enum, value_name = "RULE", exclusive = true)]
+    #[arg(long, value_parser = rules(), value_name = "RULE", exclusive = true)]
     pub explain: Option<Rule>,
 
     /// Refuse files larger than this many bytes (default 4 MiB: four times the largest
@@ -115,4 +115,16 @@ pub enum Color {
     Auto,
     Always,
     Never,
+}
+
+/// The strategies by name, as `--strategy` takes them.
+fn strategies() -> impl TypedValueParser<Value = Strategy> {
+    PossibleValuesParser::new(Strategy::ALL.map(Strategy::name))
+        .map(|name: String| name.parse().expect("a listed strategy"))
+}
+
+/// The registry's rules by id, as `--select`, `--ignore` and `--explain` take them.
+fn rules() -> impl TypedValueParser<Value = Rule> {
+    PossibleValuesParser::new(Rule::ALL.iter().map(|rule| rule.id()))
+        .map(|id: String| Rule::from_id(&id).expect("a listed rule"))
 }

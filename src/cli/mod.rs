@@ -12,9 +12,8 @@ use clap::{CommandFactory, Parser};
 
 pub use args::{Args, Color, Command, Format, DEFAULT_MAX_SIZE};
 
-use crate::plan::Strategy;
 use crate::report::{github, human, json, sarif, FileReport, Mode, Style, Totals};
-use crate::{check_rules, CheckError, Checked, Rule};
+use crate::{check_rules, CheckError, Checked, Rule, Strategy};
 use process::{process_all, Processed, Run};
 use walk::{collect, Excludes};
 
@@ -31,16 +30,6 @@ pub fn run() -> ExitCode {
         &mut stdout,
         &mut stderr,
     ))
-}
-
-/// The rule's page, the same text as in `docs/rules/`.
-pub fn explanation(rule: Rule) -> &'static str {
-    match rule {
-        Rule::ApiKeyOnPreflight => include_str!("../../docs/rules/api-key-on-preflight.md"),
-        Rule::AuthorizerOnPreflight => {
-            include_str!("../../docs/rules/authorizer-on-preflight.md")
-        }
-    }
 }
 
 /// Whether a stream gets colour: `--color`, then `NO_COLOR` (set and not empty, as
@@ -64,7 +53,7 @@ pub fn run_with(
     stderr: &mut impl Write,
 ) -> u8 {
     if let Some(rule) = args.explain {
-        let _ = stdout.write_all(explanation(rule).as_bytes());
+        let _ = stdout.write_all(rule.spec().page.as_bytes());
         return 0;
     }
     match &args.command {

@@ -7,9 +7,8 @@ use std::sync::Mutex;
 use super::files::{read_file, read_limited, write_atomically, Contents};
 use super::walk::{file_mentions_sam_transform, mentions_sam_transform, Target};
 use super::Checker;
-use crate::plan::Strategy;
 use crate::report::{self, FileReport, Mode};
-use crate::Rule;
+use crate::{Rule, Strategy};
 
 /// What every file is checked for, and how.
 pub struct Run {

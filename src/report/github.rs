@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{error_text, finding_details, finding_message, FileReport};
+use super::{error_text, finding_details, FileReport};
 use crate::text::LineIndex;
 use crate::{CheckError, Checked};
 
@@ -27,13 +27,13 @@ pub fn github(path: &str, source: &str, checked: &Checked) -> String {
     };
     for finding in &checked.findings {
         annotate(
-            finding.key_span.start,
+            finding.span.start,
             finding.rule.id(),
-            finding_message(finding),
+            finding.message.clone(),
             finding_details(checked, finding),
         );
     }
-    for note in &checked.notes {
+    for note in &checked.warnings {
         annotate(
             note.span.start,
             "warning",
@@ -90,7 +90,7 @@ fn escape_property(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Strategy;
+    use crate::Strategy;
 
     #[test]
     fn workflow_commands_escape_what_github_requires() {

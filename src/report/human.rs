@@ -5,11 +5,7 @@ use std::ops::Range;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
-use super::{
-    describe_change, error_text, finding_events, finding_message, finding_setting, fix_of, listed,
-    refusal_of, setting_kind, strategy_name, FileReport, Mode, Totals,
-};
-use crate::analyze::Rule;
+use super::{error_text, finding_events, fix_of, listed, refusal_of, FileReport, Mode, Totals};
 use crate::text::{line_start, LineIndex};
 use crate::{CheckError, Checked, Finding};
 
@@ -57,7 +53,7 @@ pub fn diagnostics(
             path, source, &lines, checked, finding, mode, written,
         ));
     }
-    for note in &checked.notes {
+    for note in &checked.warnings {
         let excerpt = Excerpt::around(source, &lines, note.span.clone());
         let mut group = Level::WARNING.primary_title(note.message.as_str()).element(
             excerpt
@@ -81,15 +77,12 @@ fn finding_group<'a>(
     mode: Mode,
     written: bool,
 ) -> Group<'a> {
-    let excerpt = Excerpt::around(source, lines, finding.key_span.clone());
-    let label = match finding.rule {
-        Rule::ApiKeyOnPreflight => "SAM requires the key on the preflight too",
-        Rule::AuthorizerOnPreflight => "SAM puts the authorizer on the preflight too",
-    };
+    let excerpt = Excerpt::around(source, lines, finding.span.clone());
+    let label = finding.label;
     let events = finding_events(finding);
-    let what = setting_kind(finding.rule);
+    let what = finding.setting_kind;
     let mut group = Level::ERROR
-        .primary_title(finding_message(finding))
+        .primary_title(finding.message.as_str())
         .id(finding.rule.id())
         .element(
             excerpt
@@ -99,7 +92,7 @@ fn finding_group<'a>(
         .element(
             Level::NOTE
                 .with_name(what)
-                .message(finding_setting(finding)),
+                .message(finding.setting.as_str()),
         )
         .element(
             Level::NOTE
@@ -108,12 +101,12 @@ fn finding_group<'a>(
         )
         .element(Level::NOTE.with_name("events").message(events));
     if let Some(fix) = fix_of(checked, finding) {
-        let changes = listed(fix.changes.iter().map(describe_change), "; ");
+        let changes = listed(fix.changes.iter().map(ToString::to_string), "; ");
         group = group
             .element(
                 Level::NOTE
-                    .with_name(format!("fix ({})", strategy_name(fix.strategy)))
-                    .message(fix.reason.as_str()),
+                    .with_name(format!("fix ({})", fix.strategy))
+                    .message(fix.why.to_string()),
             )
             .element(Level::NOTE.with_name("changes").message(changes))
             .element(Level::HELP.message(match mode {
@@ -128,7 +121,7 @@ fn finding_group<'a>(
             .element(
                 Level::NOTE
                     .with_name("needs a human")
-                    .message(refusal.reason.as_str()),
+                    .message(refusal.reason.to_string()),
             )
             .element(Level::HELP.message(format!(
                 "fix it by hand: `samfix --explain {}` describes both fixes",

@@ -3,14 +3,9 @@
 
 use serde::Serialize;
 
-use super::{
-    describe_change, finding_message, finding_setting, fix_of, refusal_of, strategy_name,
-    FileReport, Mode, Place, Totals,
-};
-use crate::analyze::KeySource;
-use crate::plan::Strategy;
+use super::{fix_of, refusal_of, FileReport, Mode, Place, Totals};
 use crate::text::LineIndex;
-use crate::CheckError;
+use crate::{CheckError, Strategy, WrittenIn};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -54,7 +49,9 @@ pub struct FindingJson<'a> {
     /// The planned fix, or null when there is none.
     pub fix: Option<FixJson<'a>>,
     /// Why no fix is made, or null.
-    pub needs_human: Option<&'a str>,
+    pub needs_human: Option<String>,
+    /// The kind of that reason (`docs/json-format.md` lists them), or null.
+    pub needs_human_kind: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -67,7 +64,10 @@ pub enum SettingIn<'a> {
 #[derive(Serialize)]
 pub struct FixJson<'a> {
     pub strategy: &'static str,
-    pub reason: &'a str,
+    pub reason: String,
+    /// The kind of that reason: `key-moved-to-events`, `preflight-flag` or
+    /// `not-moved-to-events`.
+    pub reason_kind: &'static str,
     /// Every API the same fix covers.
     pub apis: &'a [String],
     pub changes: Vec<String>,
@@ -75,6 +75,8 @@ pub struct FixJson<'a> {
 
 #[derive(Serialize)]
 pub struct Warning<'a> {
+    /// What the warning is about (`docs/json-format.md` lists the kinds).
+    pub kind: &'static str,
     pub message: &'a str,
     pub help: Option<&'a str>,
     pub location: Location,
@@ -139,7 +141,7 @@ pub fn render(reports: &[&FileReport], mode: Mode, strategy: Strategy) -> String
             version: env!("CARGO_PKG_VERSION"),
         },
         mode: mode.name(),
-        strategy: strategy_name(strategy),
+        strategy: strategy.name(),
         files: reports.iter().map(|report| file(report)).collect(),
         summary: Summary {
             files: totals.files,
@@ -180,28 +182,31 @@ fn file(report: &FileReport) -> File<'_> {
         .map(|finding| FindingJson {
             rule: finding.rule.id(),
             api: &finding.api,
-            message: finding_message(finding),
-            setting: finding_setting(finding),
-            setting_in: match &finding.source {
-                KeySource::Globals => SettingIn::Globals,
-                KeySource::Api(api) => SettingIn::Api { api },
+            message: finding.message.clone(),
+            setting: finding.setting.clone(),
+            setting_in: match &finding.written_in {
+                WrittenIn::Globals => SettingIn::Globals,
+                WrittenIn::Api(api) => SettingIn::Api { api },
             },
-            location: place(finding.key_span.clone()),
+            location: place(finding.span.clone()),
             preflight: &finding.preflight,
             events: &finding.events,
             fix: fix_of(checked, finding).map(|fix| FixJson {
-                strategy: strategy_name(fix.strategy),
-                reason: &fix.reason,
+                strategy: fix.strategy.name(),
+                reason: fix.why.to_string(),
+                reason_kind: fix.why.kind(),
                 apis: &fix.apis,
-                changes: fix.changes.iter().map(describe_change).collect(),
+                changes: fix.changes.iter().map(ToString::to_string).collect(),
             }),
-            needs_human: refusal_of(checked, finding).map(|refusal| refusal.reason.as_str()),
+            needs_human: refusal_of(checked, finding).map(|refusal| refusal.reason.to_string()),
+            needs_human_kind: refusal_of(checked, finding).map(|refusal| refusal.reason.kind()),
         })
         .collect();
     out.warnings = checked
-        .notes
+        .warnings
         .iter()
         .map(|note| Warning {
+            kind: note.kind.name(),
             message: &note.message,
             help: note.help.as_deref(),
             location: place(note.span.clone()),

@@ -9,11 +9,8 @@ pub mod sarif;
 
 use std::ops::Range;
 
-use crate::analyze::Rule;
-use crate::parse::display_path;
-use crate::plan::{Change, Fix, NewValue, Refusal, Strategy};
 use crate::text::LineIndex;
-use crate::{CheckError, Checked, Finding};
+use crate::{CheckError, Checked, Finding, Fix, Refusal};
 
 pub use human::{human, Style};
 
@@ -168,45 +165,12 @@ impl Place {
 
 /// The fix planned for a finding, if there is one.
 pub fn fix_of<'c>(checked: &'c Checked, finding: &Finding) -> Option<&'c Fix> {
-    checked
-        .fixes
-        .iter()
-        .find(|fix| fix.rule == finding.rule && fix.apis.contains(&finding.api))
+    finding.fix.map(|index| &checked.fixes[index])
 }
 
 /// Why a finding is left for a human, if it is.
 pub fn refusal_of<'c>(checked: &'c Checked, finding: &Finding) -> Option<&'c Refusal> {
-    checked
-        .refusals
-        .iter()
-        .find(|r| r.rule == finding.rule && r.apis.contains(&finding.api))
-}
-
-/// One line about a finding: what goes wrong in the browser.
-pub fn finding_message(finding: &Finding) -> String {
-    match finding.rule {
-        Rule::ApiKeyOnPreflight => format!(
-            "`{}` requires an API key on its CORS preflight, which browsers send without one",
-            finding.api
-        ),
-        Rule::AuthorizerOnPreflight => format!(
-            "`{}` puts its default authorizer on its CORS preflight, which browsers send without credentials",
-            finding.api
-        ),
-    }
-}
-
-/// The setting that causes a finding, e.g. `SampleApi.Properties.Auth.ApiKeyRequired`.
-pub fn finding_setting(finding: &Finding) -> String {
-    format!("{}.{}", finding.source.describe(), finding.rule.setting())
-}
-
-/// What the rule's setting is, as a detail line names it.
-pub fn setting_kind(rule: Rule) -> &'static str {
-    match rule {
-        Rule::ApiKeyOnPreflight => "key",
-        Rule::AuthorizerOnPreflight => "authorizer",
-    }
+    finding.refusal.map(|index| &checked.refusals[index])
 }
 
 /// The events of a finding's API, the first few named.
@@ -222,20 +186,12 @@ pub fn finding_events(finding: &Finding) -> String {
 /// fix or why there is none.
 pub fn finding_details(checked: &Checked, finding: &Finding) -> Vec<String> {
     let mut details = vec![
-        format!(
-            "{}: {}",
-            setting_kind(finding.rule),
-            finding_setting(finding)
-        ),
+        format!("{}: {}", finding.setting_kind, finding.setting),
         format!("preflight: {}", finding.preflight),
         format!("events: {}", finding_events(finding)),
     ];
     if let Some(fix) = fix_of(checked, finding) {
-        details.push(format!(
-            "fix ({}): {}",
-            strategy_name(fix.strategy),
-            fix.reason
-        ));
+        details.push(format!("fix ({}): {}", fix.strategy, fix.why));
     }
     if let Some(refusal) = refusal_of(checked, finding) {
         details.push(format!("needs a human: {}", refusal.reason));
@@ -262,45 +218,8 @@ pub fn listed<I: IntoIterator<Item = String>>(items: I, separator: &str) -> Stri
     text
 }
 
-/// What a change does to the template's values, in the template's own terms.
-pub fn describe_change(change: &Change) -> String {
-    let at = |path: &[crate::parse::Seg], key: &str| {
-        let map = display_path(path);
-        if map.is_empty() {
-            key.to_string()
-        } else {
-            format!("{map}.{key}")
-        }
-    };
-    match change {
-        Change::Remove { map, key } => format!("remove `{}`", at(map, key)),
-        Change::Insert {
-            map, key, value, ..
-        } => format!("add `{}: {}`", at(map, key), value_text(*value)),
-        Change::Replace { path, value } => {
-            format!("set `{}` to `{}`", display_path(path), value_text(*value))
-        }
-    }
-}
-
-fn value_text(value: NewValue) -> &'static str {
-    match value {
-        NewValue::True => "true",
-        NewValue::False => "false",
-        NewValue::ApiKeyRequiredTrue => "{ApiKeyRequired: true}",
-    }
-}
-
-pub fn strategy_name(strategy: Strategy) -> &'static str {
-    match strategy {
-        Strategy::Auto => "auto",
-        Strategy::Events => "events",
-        Strategy::Flag => "flag",
-    }
-}
-
 /// A unified diff that `git apply` accepts.
-pub fn diff(path: &str, before: &str, edits: &[crate::edits::Edit]) -> String {
+pub fn diff(path: &str, before: &str, edits: &[crate::Edit]) -> String {
     crate::diff::UnifiedDiff::new(path, before, edits).to_string()
 }
 

@@ -3,13 +3,9 @@
 
 use serde::Serialize;
 
-use super::{
-    describe_change, finding_message, finding_setting, fix_of, listed, strategy_name, FileReport,
-    Mode, Place, Totals,
-};
-use crate::analyze::Rule;
-use crate::cli::explanation;
+use super::{fix_of, listed, FileReport, Mode, Place, Totals};
 use crate::text::LineIndex;
+use crate::Rule;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The rule of every warning: a template samfix reads but has something to say about.
@@ -217,28 +213,20 @@ pub fn render(reports: &[&FileReport], mode: Mode) -> String {
 fn rules() -> Vec<RuleDescriptor> {
     let mut rules: Vec<RuleDescriptor> = Rule::ALL
         .iter()
-        .map(|&rule| {
-            let page = explanation(rule);
-            let (name, short, full) = match rule {
-                Rule::ApiKeyOnPreflight => (
-                    "ApiKeyOnPreflight",
-                    "An API requires its API key on the CORS preflight",
-                    "An AWS::Serverless::Api whose effective Auth.ApiKeyRequired is true and that has a CORS preflight: SAM requires the key on the generated OPTIONS methods too, browsers send the preflight without x-api-key, and every cross-origin call fails with 403.",
-                ),
-                Rule::AuthorizerOnPreflight => (
-                    "AuthorizerOnPreflight",
-                    "An API puts its default authorizer on the CORS preflight",
-                    "An AWS::Serverless::Api whose effective Auth.DefaultAuthorizer reaches its CORS preflight: browsers send the preflight without an Authorization header, so it fails with 401 or 403.",
-                ),
-            };
+        .map(|rule| {
+            let spec = rule.spec();
             RuleDescriptor {
-                id: rule.id(),
-                name,
-                short_description: Text { text: short.into() },
-                full_description: Text { text: full.into() },
+                id: spec.id,
+                name: spec.name,
+                short_description: Text {
+                    text: spec.summary.into(),
+                },
+                full_description: Text {
+                    text: spec.description.into(),
+                },
                 help: Help {
-                    text: page.into(),
-                    markdown: page.into(),
+                    text: spec.page.into(),
+                    markdown: spec.page.into(),
                 },
                 default_configuration: Configuration { level: "error" },
             }
@@ -319,40 +307,43 @@ fn file(report: &FileReport, results: &mut Vec<SarifResult>, notes: &mut Vec<Not
     };
     for finding in &checked.findings {
         let fix = fix_of(checked, finding).filter(|_| !checked.edits.is_empty());
-        let mut message = finding_message(finding);
+        let mut message = finding.message.clone();
         message.push_str(&format!(
             " ({}; preflight: {})",
-            finding_setting(finding),
-            finding.preflight
+            finding.setting, finding.preflight
         ));
         results.push(SarifResult {
             rule_id: finding.rule.id(),
             rule_index: rule_index(finding.rule.id()),
             level: "error",
             message: Text { text: message },
-            locations: vec![location(Some(finding.key_span.clone()))],
+            locations: vec![location(Some(finding.span.clone()))],
             partial_fingerprints: Fingerprints {
                 samfix: fingerprint(&[
                     finding.rule.id(),
                     &report.path,
                     &finding.api,
-                    &finding.source.describe(),
+                    // Where its setting is written: the map that holds it.
+                    finding
+                        .setting
+                        .rsplit_once('.')
+                        .map_or(finding.setting.as_str(), |(map, _)| map),
                 ]),
             },
             fixes: fix
                 .map(|fix| {
                     file_fix(format!(
                         "{} ({}): {}",
-                        strategy_name(fix.strategy),
-                        fix.reason,
-                        listed(fix.changes.iter().map(describe_change), "; ")
+                        fix.strategy,
+                        fix.why,
+                        listed(fix.changes.iter().map(ToString::to_string), "; ")
                     ))
                 })
                 .into_iter()
                 .collect(),
         });
     }
-    for note in &checked.notes {
+    for note in &checked.warnings {
         let mut message = note.message.clone();
         if let Some(help) = &note.help {
             message.push_str(&format!(" ({help})"));

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use samfix::plan::Strategy;
 use samfix::report;
+use samfix::Strategy;
 
 /// A template's report and the diff (or refusal) of every strategy, line endings shown.
 pub fn snapshot_of(path: &Path) -> String {
@@ -12,7 +12,7 @@ pub fn snapshot_of(path: &Path) -> String {
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     let mut out = String::new();
     for strategy in [Strategy::Auto, Strategy::Events, Strategy::Flag] {
-        let label = report::strategy_name(strategy);
+        let label = strategy.name();
         match samfix::check(&source, strategy) {
             Err(error) => {
                 let _ = writeln!(

@@ -1,4 +1,4 @@
-//! A large template read in parts, on two threads.
+//! A large template read in parts, on two threads with the `parallel` feature.
 //!
 //! Most of a large template is its `Resources`. When that is a block map, the text is cut
 //! before one of its resources, about halfway through the file, and where `Resources`
@@ -11,7 +11,7 @@
 //! repeated across parts, and no part has an anchor or an alias (which could reach into
 //! another part). Anything else is read whole, which is also how its errors are reported.
 
-use super::{fingerprint, Builder, Outer, Scope, NESTING_LIMIT};
+use super::{fingerprint, Builder, Outer, Reads, Scope, NESTING_LIMIT};
 use crate::parse::{BoolSpelling, Kind, Tree};
 
 /// Where a template is cut (byte offsets), found in its text.
@@ -34,40 +34,56 @@ struct Part<'s> {
     outer: [Option<Outer>; 2],
 }
 
-pub(super) fn read(source: &str, root_scope: Scope) -> Option<Tree<'_>> {
+pub(super) fn read<'s>(source: &'s str, root_scope: Scope, reads: &[Reads]) -> Option<Tree<'s>> {
     let cuts = Cuts::find(source)?;
-    let resources_scope = root_scope.under_key("Resources");
-    let (head, middle, tail) = std::thread::scope(|threads| {
-        let middle = threads.spawn(|| {
-            // The middle's map stands one level down in the template.
-            read_part(
-                source,
-                cuts.split..cuts.end,
-                resources_scope,
-                NESTING_LIMIT - 1,
-            )
-        });
-        let head = read_part(source, 0..cuts.split, root_scope, NESTING_LIMIT);
+    let resources_scope = root_scope.under_key("Resources", reads);
+    // The middle's map stands one level down in the template.
+    let middle = || {
+        read_part(
+            source,
+            cuts.split..cuts.end,
+            resources_scope,
+            reads,
+            NESTING_LIMIT - 1,
+        )
+    };
+    let head_and_tail = || {
+        let head = read_part(source, 0..cuts.split, root_scope, reads, NESTING_LIMIT);
         let tail = if source[cuts.end..].trim_ascii().is_empty() {
             Some(Part {
                 tree: None,
                 outer: [None, None],
             })
         } else {
-            read_part(source, cuts.end..source.len(), root_scope, NESTING_LIMIT)
+            read_part(
+                source,
+                cuts.end..source.len(),
+                root_scope,
+                reads,
+                NESTING_LIMIT,
+            )
         };
-        (head, middle.join().ok().flatten(), tail)
+        (head, tail)
+    };
+    #[cfg(feature = "parallel")]
+    let ((head, tail), middle) = std::thread::scope(|threads| {
+        let middle = threads.spawn(middle);
+        (head_and_tail(), middle.join().ok().flatten())
     });
+    // Without threads the parts are read one after the other, and still joined the same way.
+    #[cfg(not(feature = "parallel"))]
+    let ((head, tail), middle) = (head_and_tail(), middle());
     join(&cuts, head?, middle?, tail?)
 }
 
-fn read_part(
-    source: &str,
+fn read_part<'s>(
+    source: &'s str,
     range: std::ops::Range<usize>,
     scope: Scope,
+    reads: &[Reads],
     nesting_limit: usize,
-) -> Option<Part<'_>> {
-    let mut builder = Builder::new(source, scope, range.start, nesting_limit, true);
+) -> Option<Part<'s>> {
+    let mut builder = Builder::new(source, scope, reads, range.start, nesting_limit, true);
     builder.read(&source[range]).ok()?;
     let outer = std::mem::take(&mut builder.outer);
     Some(Part {

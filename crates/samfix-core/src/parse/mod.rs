@@ -22,6 +22,30 @@ pub use yaml::{
     fingerprint_text, fingerprint_text_in_parts, parse, parse_template, parse_template_in_parts,
 };
 
+/// What a tree of a template keeps in full (see [`parse_template`]); every other value is
+/// kept as a fingerprint of what it loads to. The parser knows the shape of a
+/// CloudFormation template (sections, `Resources`, each resource's `Type` and
+/// `Properties`), and the reads name what to keep of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Reads {
+    /// Top-level sections kept whole, e.g. `Globals`.
+    pub sections: &'static [&'static str],
+    /// Per resource type, the `Properties` kept whole.
+    pub resources: &'static [ResourceReads],
+}
+
+/// The `Properties` kept whole of resources of one type.
+#[derive(Debug, Clone, Copy)]
+pub struct ResourceReads {
+    /// The resource type, e.g. `AWS::Serverless::Api`.
+    pub kind: &'static str,
+    /// The keys of its `Properties` kept whole.
+    pub properties: &'static [&'static str],
+    /// Whether a fix may add to or remove from its `Properties` map itself: then the map
+    /// keeps an entry for every key; otherwise the keys it does not read are left out.
+    pub edited: bool,
+}
+
 /// A byte range into the source text.
 pub type Span = Range<usize>;
 
@@ -413,6 +437,42 @@ impl<'s> Tree<'s> {
             b: text.len,
             c: 0,
             shape: Shape::Scalar,
+            style: ScalarStyle::Plain,
+            flow: false,
+            anchored: false,
+        }))
+    }
+
+    /// Adds a double-quoted scalar outside the tree: it reads as the string `text`,
+    /// whatever that text is.
+    pub fn add_string(&mut self, text: &str) -> NodeId {
+        let text = self.intern(text);
+        NodeId(self.push_node(NodeData {
+            start: 0,
+            end: 0,
+            tag: Text::NONE,
+            a: text.start,
+            b: text.len,
+            c: 0,
+            shape: Shape::Scalar,
+            style: ScalarStyle::DoubleQuoted,
+            flow: false,
+            anchored: false,
+        }))
+    }
+
+    /// Adds a block sequence of `items` outside the tree.
+    pub fn add_seq(&mut self, items: &[NodeId]) -> NodeId {
+        let start = self.items.len() as u32;
+        self.items.extend(items.iter().map(|item| item.0));
+        NodeId(self.push_node(NodeData {
+            start: 0,
+            end: 0,
+            tag: Text::NONE,
+            a: start,
+            b: items.len() as u32,
+            c: 0,
+            shape: Shape::Seq,
             style: ScalarStyle::Plain,
             flow: false,
             anchored: false,
@@ -1266,7 +1326,8 @@ mod fingerprint {
 }
 
 /// One step on the way from the document root to a node.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(untagged)]
 pub enum Seg {
     Key(CompactString),
     Index(usize),

@@ -1,12 +1,12 @@
 //! The checks every fixed text passes before samfix writes or shows it.
 
-use crate::analyze::Rule;
 use crate::parse::Node;
-use crate::plan::Strategy;
+use crate::rules::Rule;
+use crate::Strategy;
 
 /// Checks the value the changes mean to produce: the original tree with the changes
 /// applied. Read as a template, it must leave nothing to fix (a second run would change
-/// nothing) and no fixed key may still reach a preflight.
+/// nothing) and no fixed setting may still be found.
 pub fn settles(
     planned: Node<'_>,
     strategy: Strategy,
@@ -14,8 +14,8 @@ pub fn settles(
     still_refused: usize,
 ) -> Result<(), String> {
     let template = crate::model::Template::read(planned).map_err(|error| error.message)?;
-    let analysis = crate::analyze::analyze(&template, rules);
-    let again = crate::plan::plan(&template, &analysis, strategy);
+    let facts = crate::facts::Facts::read(&template);
+    let again = crate::rules::run(&template, &facts, strategy, rules);
     if again.changes().next().is_some() {
         return Err("a second run would change the fixed template again".into());
     }

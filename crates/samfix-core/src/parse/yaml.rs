@@ -9,7 +9,8 @@ mod parts;
 
 use super::fingerprint;
 use super::{
-    BoolSpelling, EntryData, LeftOut, NodeData, ParseError, ScalarStyle, Shape, Span, Text, Tree,
+    BoolSpelling, EntryData, LeftOut, NodeData, ParseError, Reads, ScalarStyle, Shape, Span, Text,
+    Tree,
 };
 
 /// How deeply collections may nest, as written and once aliases are expanded.
@@ -21,27 +22,15 @@ const NESTING_LIMIT: usize = 200;
 /// without its colon, which names neither the length nor the way out.
 const IMPLICIT_KEY_LIMIT: usize = 1024;
 
-/// The keys of a resource's `Properties` whose values the rules read (SAM-FACTS.md): an
-/// API's `Auth`, `Cors`, body and `IgnoreGlobals`, a function's `Events`, and merge keys,
-/// which may bring any of them.
-const READ_PROPERTIES: [&str; 7] = [
-    "Auth",
-    "Cors",
-    "DefinitionBody",
-    "DefinitionUri",
-    "Events",
-    "IgnoreGlobals",
-    "<<",
-];
-
 /// Which values under a collection the tree keeps. A template's bulk (function code
 /// settings, policies, parameters, outputs) is never read by a rule, and leaving it out of
-/// the tree is most of what makes a large template fast to check.
+/// the tree is most of what makes a large template fast to check. What is kept is what the
+/// [`Reads`] given to the parser name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scope {
     /// Everything below.
     All,
-    /// The template's sections: `Transform`, `Globals` and `Resources`.
+    /// The template's sections: those the reads name, and `Resources`.
     Root,
     /// Logical ids to resources.
     Resources,
@@ -49,37 +38,37 @@ enum Scope {
     ForEach,
     /// A resource: its `Type` and `Properties`.
     Resource,
-    /// A resource's `Properties`: the keys in [`READ_PROPERTIES`].
-    Properties,
-    /// The `Properties` of a resource whose `Type` came first and is not an API: only
-    /// `Events` (and merge keys) are read, and no edit touches the map, so its other
-    /// entries are left out of it entirely.
-    EventsOnly,
+    /// A resource's `Properties` that a fix may edit: the keys the reads name for its
+    /// type (for any type, while the type is not yet known) are kept whole, the others as
+    /// fingerprints.
+    Properties(Option<&'static str>),
+    /// The `Properties` of a resource whose `Type` came first and whose properties no fix
+    /// edits: only the keys the reads name for that type (none, for a type they don't name)
+    /// and merge keys are read, and its other entries are left out of it entirely.
+    Listed(Option<&'static str>),
     /// Nothing: only the fingerprint and the boolean spelling are kept.
     Skip,
 }
 
 impl Scope {
     /// The scope of the value under `key` in a map of this scope.
-    fn under_key(self, key: &str) -> Scope {
+    fn under_key(self, key: &str, reads: &[Reads]) -> Scope {
         match self {
             Scope::All | Scope::Skip => self,
             _ if key == "<<" => Scope::All,
-            Scope::Root => match key {
-                "Transform" | "Globals" => Scope::All,
-                "Resources" => Scope::Resources,
-                _ => Scope::Skip,
-            },
+            Scope::Root if key == "Resources" => Scope::Resources,
+            Scope::Root if reads.iter().any(|r| r.sections.contains(&key)) => Scope::All,
+            Scope::Root => Scope::Skip,
             Scope::Resources if key.starts_with("Fn::ForEach::") => Scope::ForEach,
             Scope::Resources => Scope::Resource,
             Scope::Resource => match key {
                 "Type" => Scope::All,
-                "Properties" => Scope::Properties,
+                "Properties" => Scope::Properties(None),
                 _ => Scope::Skip,
             },
-            Scope::Properties if READ_PROPERTIES.contains(&key) => Scope::All,
-            Scope::EventsOnly if key == "Events" => Scope::All,
-            Scope::Properties | Scope::EventsOnly | Scope::ForEach => Scope::Skip,
+            Scope::Properties(kind) if reads_property(reads, kind, key) => Scope::All,
+            Scope::Listed(Some(kind)) if reads_property(reads, Some(kind), key) => Scope::All,
+            Scope::Properties(_) | Scope::Listed(_) | Scope::ForEach => Scope::Skip,
         }
     }
 
@@ -91,6 +80,34 @@ impl Scope {
             Scope::ForEach => Scope::Skip,
             // A section that is a list is an error the model reports from its kind alone.
             _ => Scope::All,
+        }
+    }
+}
+
+/// Whether the reads name `key` among the properties of resources of type `kind`; of any
+/// type when `kind` is `None`.
+fn reads_property(reads: &[Reads], kind: Option<&str>, key: &str) -> bool {
+    reads.iter().flat_map(|r| r.resources).any(|resource| {
+        kind.is_none_or(|kind| resource.kind == kind) && resource.properties.contains(&key)
+    })
+}
+
+/// What the `Properties` of a resource of type `kind` is read as (see [`Scope`]).
+fn properties_scope(reads: &[Reads], kind: &str) -> Scope {
+    let mut named = reads
+        .iter()
+        .flat_map(|r| r.resources)
+        .filter(|resource| resource.kind == kind)
+        .peekable();
+    match named.peek() {
+        None => Scope::Listed(None),
+        Some(first) => {
+            let kind = Some(first.kind);
+            if named.any(|resource| resource.edited) {
+                Scope::Properties(kind)
+            } else {
+                Scope::Listed(kind)
+            }
         }
     }
 }
@@ -117,28 +134,27 @@ fn too_deep(offset: usize) -> ParseError {
 
 /// Parses a single-document YAML (or JSON) template into a tree of every node.
 pub fn parse(source: &str) -> Result<Tree<'_>, ParseError> {
-    build(source, Scope::All)
+    build(source, Scope::All, &[])
 }
 
-/// Parses a template into a tree of what the rules read: `Transform`, `Globals`, each
-/// resource's `Type` and the `Properties` named in `READ_PROPERTIES`, and every anchored
-/// node. Every other value is a [`Kind::Skipped`](super::Kind::Skipped) that keeps its
+/// Parses a template into a tree of what `reads` name: the sections, each resource's
+/// `Type`, the `Properties` named for its type, and every anchored node. Every other value is a [`Kind::Skipped`](super::Kind::Skipped) that keeps its
 /// fingerprint, so the tree's [`Tree::fingerprint`] is the whole template's. The text is
 /// checked exactly as by [`parse`]: the same errors, at the same places.
-pub fn parse_template(source: &str) -> Result<Tree<'_>, ParseError> {
-    build(source, Scope::Root)
+pub fn parse_template<'s>(source: &'s str, reads: &[Reads]) -> Result<Tree<'s>, ParseError> {
+    build(source, Scope::Root, reads)
 }
 
 /// The [`Tree::fingerprint`] of the template `source` parses to, read without building a
 /// tree (anchored nodes aside, which aliases need). Fails as [`parse`] does.
 pub fn fingerprint_text(source: &str) -> Result<u128, ParseError> {
-    build(source, Scope::Skip).map(|tree| tree.fingerprint())
+    build(source, Scope::Skip, &[]).map(|tree| tree.fingerprint())
 }
 
 /// The tree keeps offsets and lengths in 32 bits, one of them for which buffer a text is in.
 const LARGEST_SOURCE: usize = (1 << 31) - 1;
 
-fn build(source: &str, root_scope: Scope) -> Result<Tree<'_>, ParseError> {
+fn build<'s>(source: &'s str, root_scope: Scope, reads: &[Reads]) -> Result<Tree<'s>, ParseError> {
     if source.len() > LARGEST_SOURCE {
         return Err(ParseError::new(
             0,
@@ -146,11 +162,11 @@ fn build(source: &str, root_scope: Scope) -> Result<Tree<'_>, ParseError> {
         ));
     }
     if root_scope != Scope::All && source.len() >= READ_IN_PARTS_FROM {
-        if let Some(tree) = parts::read(source, root_scope) {
+        if let Some(tree) = parts::read(source, root_scope, reads) {
             return Ok(tree);
         }
     }
-    let mut builder = Builder::new(source, root_scope, 0, NESTING_LIMIT, false);
+    let mut builder = Builder::new(source, root_scope, reads, 0, NESTING_LIMIT, false);
     builder.read(source)?;
     builder
         .finish()
@@ -163,14 +179,14 @@ const READ_IN_PARTS_FROM: usize = 1 << 20;
 /// [`parse_template`] read in parts whatever its size, or `None` where it would be read
 /// whole: how the tests show that both read alike. Not for other uses.
 #[doc(hidden)]
-pub fn parse_template_in_parts(source: &str) -> Option<Tree<'_>> {
-    parts::read(source, Scope::Root)
+pub fn parse_template_in_parts<'s>(source: &'s str, reads: &[Reads]) -> Option<Tree<'s>> {
+    parts::read(source, Scope::Root, reads)
 }
 
 /// [`fingerprint_text`] read in parts whatever its size, as [`parse_template_in_parts`].
 #[doc(hidden)]
 pub fn fingerprint_text_in_parts(source: &str) -> Option<u128> {
-    parts::read(source, Scope::Skip).map(|tree| tree.fingerprint())
+    parts::read(source, Scope::Skip, &[]).map(|tree| tree.fingerprint())
 }
 
 type Tag<'a> = Option<std::borrow::Cow<'a, granit_parser::Tag>>;
@@ -184,6 +200,8 @@ fn trim_trailing_space(source: &str, range: &Span) -> usize {
 struct Builder<'s> {
     source: &'s str,
     root_scope: Scope,
+    /// What the tree keeps in full.
+    reads: Vec<Reads>,
     /// The tree being built: nodes go in as they finish, children before their parents.
     tree: Tree<'s>,
     stack: Vec<Frame>,
@@ -234,8 +252,8 @@ struct Frame {
     scope: Scope,
     /// The keys so far, for finding a duplicate.
     keys: KeySet,
-    /// A resource whose `Type` has been read, and is not `AWS::Serverless::Api`.
-    not_an_api: bool,
+    /// A resource whose `Type` has been read: what its `Properties` are read as.
+    properties_scope: Option<Scope>,
     body: Body,
 }
 
@@ -345,6 +363,7 @@ impl<'s> Builder<'s> {
     fn new(
         source: &'s str,
         root_scope: Scope,
+        reads: &[Reads],
         offset: usize,
         nesting_limit: usize,
         part: bool,
@@ -352,6 +371,7 @@ impl<'s> Builder<'s> {
         Builder {
             source,
             root_scope,
+            reads: reads.to_vec(),
             tree: Tree::new(source),
             stack: Vec::new(),
             entries: Vec::new(),
@@ -462,8 +482,10 @@ impl<'s> Builder<'s> {
         };
         match &frame.body {
             Body::Map { key: Some(key), .. } => {
-                match frame.scope.under_key(self.tree.text(key.text)) {
-                    Scope::Properties if frame.not_an_api => Scope::EventsOnly,
+                match frame.scope.under_key(self.tree.text(key.text), &self.reads) {
+                    Scope::Properties(None) => {
+                        frame.properties_scope.unwrap_or(Scope::Properties(None))
+                    }
                     scope => scope,
                 }
             }
@@ -627,7 +649,7 @@ impl<'s> Builder<'s> {
             depth: 0,
             scope,
             keys: KeySet::default(),
-            not_an_api: false,
+            properties_scope: None,
             body,
         });
         Ok(())
@@ -770,7 +792,7 @@ impl<'s> Builder<'s> {
             unreachable!("keys are added to kept maps")
         };
         let text = self.tree.text(key.text);
-        if frame.scope == Scope::EventsOnly {
+        if matches!(frame.scope, Scope::Listed(_)) {
             // Its entries lack the keys it leaves out.
             frame.keys.insert(text, key.start as usize)?;
         } else {
@@ -825,16 +847,23 @@ impl<'s> Builder<'s> {
                 }
                 Some(key) => {
                     let name = self.tree.text(key.text);
-                    if scope == Scope::EventsOnly && name != "Events" && name != "<<" {
-                        self.leave_out(key, done);
-                        return Ok(());
+                    if let Scope::Listed(kind) = scope {
+                        let read =
+                            kind.is_some_and(|kind| reads_property(&self.reads, Some(kind), name));
+                        if name != "<<" && !read {
+                            self.leave_out(key, done);
+                            return Ok(());
+                        }
                     }
                     if scope == Scope::Resource && name == "Type" {
                         if let Done::Node { id, .. } = done {
-                            let kind = self.tree.node(id).as_str();
-                            let not_an_api =
-                                kind.is_some_and(|kind| kind != "AWS::Serverless::Api");
-                            self.stack.last_mut().expect("a frame").not_an_api = not_an_api;
+                            let properties_scope = self
+                                .tree
+                                .node(id)
+                                .as_str()
+                                .map(|kind| properties_scope(&self.reads, kind));
+                            self.stack.last_mut().expect("a frame").properties_scope =
+                                properties_scope;
                         }
                     }
                     let value = self.node_of(done);
@@ -849,7 +878,7 @@ impl<'s> Builder<'s> {
     }
 
     /// Folds an entry of the innermost map into what it leaves out (see
-    /// [`Scope::EventsOnly`]).
+    /// [`Scope::Listed`]).
     fn leave_out(&mut self, key: Key, done: Done) {
         let name = CompactString::from(self.tree.text(key.text));
         let kept_before = self.entries.len();

@@ -3,22 +3,29 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use crate::parse::{BoolSpelling, Entry, Kind, Map, Node, Path, ScalarStyle, Seg};
-use crate::plan::{Change, NewValue, Plan};
+use serde::Serialize;
+
+use crate::change::{Change, Value};
+use crate::parse::{
+    resolve_plain, BoolSpelling, Entry, Kind, Map, Node, Path, Resolved, ScalarStyle, Seg,
+};
+use crate::rules::Plan;
 use crate::text::{
     column, indentation_at, line_ending_near, line_start, next_line_start, starts_line,
 };
 
 /// Replace `range` of the source with `content`. The one currency of fixes: `--write`,
 /// `--diff` and every report are made from a list of these.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Edit {
+    /// The bytes replaced (empty for a pure insertion).
     pub range: Range<usize>,
+    /// What takes their place.
     pub content: String,
 }
 
 /// The edits that make the plan's changes to `source`, whose tree is `root`.
-pub fn render(source: &str, root: Node, plan: &Plan) -> Result<Vec<Edit>, String> {
+pub(crate) fn render(source: &str, root: Node, plan: &Plan) -> Result<Vec<Edit>, String> {
     // Once, not per edit: finding the first boolean can walk the whole tree.
     let bools = root.first_bool_spelling().unwrap_or(BoolSpelling::Lower);
     let mut edits = Vec::new();
@@ -32,17 +39,18 @@ pub fn render(source: &str, root: Node, plan: &Plan) -> Result<Vec<Edit>, String
                 after,
             } => {
                 let place = Place { path: map, holder };
-                insert(source, root, place, key, *value, after.as_deref(), bools)?
+                insert(source, root, place, key, value, after.as_deref(), bools)?
             }
             Change::Replace { path, value } => {
-                let node = root.at(path).ok_or("the value to replace is gone")?;
+                let (node, holder) = locate(root, path).ok_or("the value to replace is gone")?;
+                // Written as its key is: a string in a JSON file gets JSON's quotes.
                 let style = KeyStyle {
-                    bools,
-                    ..KeyStyle::plain()
+                    colon: ": ",
+                    ..KeyStyle::of(source, holder, bools)
                 };
                 Edit {
                     range: node.span(),
-                    content: flow_value(*value, &style),
+                    content: flow_value(value, &style),
                 }
             }
         });
@@ -140,7 +148,7 @@ fn insert(
     root: Node,
     place: Place,
     key: &str,
-    value: NewValue,
+    value: &Value,
     after: Option<&str>,
     bools: BoolSpelling,
 ) -> Result<Edit, String> {
@@ -224,7 +232,7 @@ fn insert_into_null(
     path: &Path,
     node: Node,
     key: &str,
-    value: NewValue,
+    value: &Value,
     bools: BoolSpelling,
 ) -> Result<Edit, String> {
     let (Some(Seg::Key(own_key)), Some(parent)) = (path.last(), path.split_last().map(|(_, p)| p))
@@ -313,20 +321,71 @@ impl KeyStyle {
     }
 }
 
-fn flow_value(value: NewValue, style: &KeyStyle) -> String {
+fn flow_value(value: &Value, style: &KeyStyle) -> String {
     match value {
-        NewValue::True => style.bools.word(true).into(),
-        NewValue::False => style.bools.word(false).into(),
-        NewValue::ApiKeyRequiredTrue => format!(
-            "{{{}{}{}}}",
-            style.key("ApiKeyRequired"),
-            style.colon,
-            style.bools.word(true)
-        ),
+        Value::Null => "null".into(),
+        Value::Bool(value) => style.bools.word(*value).into(),
+        Value::Int(value) => value.to_string(),
+        Value::Str(text) if style.quote == Some('"') => json_string(text),
+        Value::Str(text) => yaml_string(text),
+        Value::Map(entries) => {
+            let entries: Vec<String> = entries
+                .iter()
+                .map(|(key, value)| flow_entry(key, value, style))
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
+        Value::Seq(items) => {
+            let items: Vec<String> = items.iter().map(|item| flow_value(item, style)).collect();
+            format!("[{}]", items.join(", "))
+        }
     }
 }
 
-fn flow_entry(key: &str, value: NewValue, style: &KeyStyle) -> String {
+/// A string as a YAML scalar that reads back as that string: plain where it can be, else
+/// quoted (single quotes unless the text has one, escaped double quotes for what single
+/// quotes can't hold).
+pub fn yaml_string(text: &str) -> String {
+    let plain = !text.is_empty()
+        && resolve_plain(text) == Resolved::Str(text)
+        && !text.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@`".contains(c) || c.is_whitespace())
+        && !text.ends_with(|c: char| c == ':' || c.is_whitespace())
+        && !text.contains(": ")
+        && !text.contains(" #")
+        && !text.contains(|c: char| ",[]{}".contains(c) || c.is_control());
+    if plain {
+        return text.to_string();
+    }
+    let printable = !text.contains(|c: char| c.is_control());
+    if printable && !text.contains('\'') {
+        format!("'{text}'")
+    } else if printable && !text.contains(['"', '\\']) {
+        format!("\"{text}\"")
+    } else {
+        json_string(text)
+    }
+}
+
+/// A string as JSON writes it, which YAML's double quotes read the same.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn flow_entry(key: &str, value: &Value, style: &KeyStyle) -> String {
     format!(
         "{}{}{}",
         style.key(key),
@@ -338,50 +397,93 @@ fn flow_entry(key: &str, value: NewValue, style: &KeyStyle) -> String {
 /// A JSON-style entry spread over lines like the rest of the file.
 fn pretty_entry(
     key: &str,
-    value: NewValue,
+    value: &Value,
     indent: &str,
     unit: &str,
     eol: &str,
     style: &KeyStyle,
 ) -> String {
-    match value {
-        NewValue::ApiKeyRequiredTrue => format!(
-            "{}{}{{{eol}{indent}{unit}{}{}{}{eol}{indent}}}",
-            style.key(key),
-            style.colon,
-            style.key("ApiKeyRequired"),
-            style.colon,
-            style.bools.word(true)
-        ),
-        _ => flow_entry(key, value, style),
-    }
+    format!(
+        "{}{}{}",
+        style.key(key),
+        style.colon,
+        pretty_value(value, indent, unit, eol, style)
+    )
+}
+
+/// A JSON-style value spread over lines: each entry or item on a line of its own, one
+/// `unit` deeper than `indent`.
+fn pretty_value(value: &Value, indent: &str, unit: &str, eol: &str, style: &KeyStyle) -> String {
+    let inner = format!("{indent}{unit}");
+    let lines: Vec<String> = match value {
+        Value::Map(entries) if !entries.is_empty() => entries
+            .iter()
+            .map(|(key, value)| {
+                format!(
+                    "{inner}{}",
+                    pretty_entry(key, value, &inner, unit, eol, style)
+                )
+            })
+            .collect(),
+        Value::Seq(items) if !items.is_empty() => items
+            .iter()
+            .map(|item| format!("{inner}{}", pretty_value(item, &inner, unit, eol, style)))
+            .collect(),
+        _ => return flow_value(value, style),
+    };
+    let (open, close) = match value {
+        Value::Map(_) => ('{', '}'),
+        _ => ('[', ']'),
+    };
+    format!(
+        "{open}{eol}{}{eol}{indent}{close}",
+        lines.join(&format!(",{eol}"))
+    )
 }
 
 /// Joined, not formatted: a fix that moves a key writes one of these for every event.
 fn block_entry(
     key: &str,
-    value: NewValue,
+    value: &Value,
     indent: &str,
     unit: &str,
     eol: &str,
     style: &KeyStyle,
 ) -> String {
     let key = style.key(key);
+    let inner = [indent, unit].concat();
     match value {
-        NewValue::ApiKeyRequiredTrue => [
-            indent,
-            &key,
-            ":",
-            eol,
-            indent,
-            unit,
-            &style.key("ApiKeyRequired"),
-            ": ",
-            style.bools.word(true),
-            eol,
-        ]
-        .concat(),
+        Value::Map(entries) if !entries.is_empty() => {
+            let mut text = [indent, &key, ":", eol].concat();
+            for (key, value) in entries {
+                text.push_str(&block_entry(key, value, &inner, unit, eol, style));
+            }
+            text
+        }
+        Value::Seq(items) if !items.is_empty() => {
+            let mut text = [indent, &key, ":", eol].concat();
+            for item in items {
+                text.push_str(&block_item(item, &inner, unit, eol, style));
+            }
+            text
+        }
         _ => [indent, &key, ": ", &flow_value(value, style), eol].concat(),
+    }
+}
+
+/// A block sequence's item at `indent`: `- value`, a map's first entry on the dash's line.
+fn block_item(item: &Value, indent: &str, unit: &str, eol: &str, style: &KeyStyle) -> String {
+    match item {
+        Value::Map(entries) if !entries.is_empty() => {
+            // The entries line up two columns in, after `- `.
+            let inner = format!("{indent}  ");
+            let mut text = String::new();
+            for (key, value) in entries {
+                text.push_str(&block_entry(key, value, &inner, unit, eol, style));
+            }
+            format!("{indent}- {}", &text[inner.len()..])
+        }
+        _ => [indent, "- ", &flow_value(item, style), eol].concat(),
     }
 }
 

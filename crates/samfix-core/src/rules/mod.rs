@@ -1,0 +1,218 @@
+//! The rules, one file each, and the registry that lists them.
+//!
+//! A rule file holds a [`RuleSpec`]: the rule's id, a one-line summary, its documentation
+//! page (`docs/rules/<id>.md`), what it reads from a template and its check. A check reads
+//! the template and the [`Facts`] every rule shares, and returns its findings, each with a
+//! fix (changes to the template's values) or a typed reason it needs a human.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::diagnostic::{Finding, Fix, Refusal, Strategy};
+use crate::facts::{ApiFacts, Facts};
+use crate::model::{Api, Template};
+use crate::parse::{Entry, Reads};
+
+mod preflight;
+
+/// The registry: every rule, one line each, in the order reports list them.
+macro_rules! registry {
+    ($($rule:ident),* $(,)?) => {
+        $(mod $rule;)*
+        impl Rule {
+            /// Every rule, in registry order.
+            pub const ALL: &'static [Rule] = &[$(Rule(&$rule::RULE)),*];
+        }
+    };
+}
+
+registry! {
+    api_key_on_preflight,
+    authorizer_on_preflight,
+}
+
+/// What a rule is and does.
+#[non_exhaustive]
+pub struct RuleSpec {
+    /// The id that `--select`, `--ignore` and reports use, e.g. `api-key-on-preflight`.
+    pub id: &'static str,
+    /// The rule's name in SARIF, e.g. `ApiKeyOnPreflight`.
+    pub name: &'static str,
+    /// What it finds, in one line.
+    pub summary: &'static str,
+    /// What it finds and why that breaks browsers, in a paragraph.
+    pub description: &'static str,
+    /// Its documentation page, `docs/rules/<id>.md`.
+    pub page: &'static str,
+    /// What it reads of a template, beyond what [`Facts`] read.
+    pub reads: Reads,
+    check: for<'a, 't> fn(&Context<'a, 't>) -> Output<'t>,
+}
+
+/// A rule of the registry: a handle that compares, hashes and sorts by registry order.
+#[derive(Clone, Copy)]
+pub struct Rule(&'static RuleSpec);
+
+impl Rule {
+    /// The rule with this id.
+    pub fn from_id(id: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|rule| rule.id() == id)
+    }
+
+    /// Its id, e.g. `api-key-on-preflight`.
+    pub fn id(self) -> &'static str {
+        self.0.id
+    }
+
+    /// Everything the registry says about it.
+    pub fn spec(self) -> &'static RuleSpec {
+        self.0
+    }
+
+    /// Its place in [`Rule::ALL`].
+    pub fn index(self) -> usize {
+        Rule::ALL
+            .iter()
+            .position(|rule| rule.id() == self.id())
+            .expect("every rule is in the registry")
+    }
+}
+
+impl PartialEq for Rule {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for Rule {}
+
+impl std::hash::Hash for Rule {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
+    }
+}
+
+impl PartialOrd for Rule {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Rule {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.index().cmp(&other.index())
+    }
+}
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+/// What a check reads: the template, the facts every rule shares, and the strategy asked for.
+pub(crate) struct Context<'a, 't> {
+    pub template: &'a Template<'t>,
+    pub facts: &'a Facts<'t>,
+    pub strategy: Strategy,
+}
+
+impl<'a, 't> Context<'a, 't> {
+    /// Every API with its facts, in template order.
+    pub fn apis(&self) -> impl Iterator<Item = (&'a Api<'t>, &'a ApiFacts<'t>)> {
+        self.template.apis.iter().zip(&self.facts.apis)
+    }
+}
+
+/// What one rule's check concludes. A finding's `fix` and `refusal` index this output's
+/// own lists.
+#[derive(Default)]
+pub(crate) struct Output<'t> {
+    pub findings: Vec<Finding>,
+    pub fixes: Vec<Fix>,
+    pub refusals: Vec<Refusal>,
+    /// One for each change of `fixes`, in order: see [`Plan::holders`].
+    pub holders: Vec<Option<Entry<'t>>>,
+}
+
+/// Every selected rule's conclusions about one template.
+pub(crate) struct Plan<'t> {
+    pub findings: Vec<Finding>,
+    pub fixes: Vec<Fix>,
+    pub refusals: Vec<Refusal>,
+    /// One for each change of [`Plan::changes`], in that order: the map entry holding the map
+    /// an insert adds to, when the rule had it in hand. Rendering starts there instead of
+    /// walking the path from the root again, which on a large template costs more than the
+    /// rest of the edit.
+    pub holders: Vec<Option<Entry<'t>>>,
+}
+
+impl Plan<'_> {
+    pub fn changes(&self) -> impl Iterator<Item = &crate::change::Change> {
+        self.fixes.iter().flat_map(|fix| fix.changes.iter())
+    }
+}
+
+/// What the parser must keep for the facts and the given rules.
+pub fn reads(rules: &[Rule]) -> Vec<Reads> {
+    std::iter::once(crate::facts::READS)
+        .chain(rules.iter().map(|rule| rule.spec().reads))
+        .collect()
+}
+
+/// Runs the given rules (in registry order) and puts their conclusions together: findings
+/// in template order of their APIs, then registry order.
+pub(crate) fn run<'t>(
+    template: &Template<'t>,
+    facts: &Facts<'t>,
+    strategy: Strategy,
+    rules: &[Rule],
+) -> Plan<'t> {
+    let context = Context {
+        template,
+        facts,
+        strategy,
+    };
+    let mut plan = Plan {
+        findings: Vec::new(),
+        fixes: Vec::new(),
+        refusals: Vec::new(),
+        holders: Vec::new(),
+    };
+    for &rule in Rule::ALL.iter().filter(|rule| rules.contains(rule)) {
+        let output = (rule.spec().check)(&context);
+        let (fixes, refusals) = (plan.fixes.len(), plan.refusals.len());
+        plan.findings
+            .extend(output.findings.into_iter().map(|mut finding| {
+                finding.fix = finding.fix.map(|index| index + fixes);
+                finding.refusal = finding.refusal.map(|index| index + refusals);
+                finding
+            }));
+        plan.fixes.extend(output.fixes);
+        plan.refusals.extend(output.refusals);
+        plan.holders.extend(output.holders);
+    }
+    let api_index = |finding: &Finding| {
+        template
+            .apis
+            .iter()
+            .position(|api| api.id == finding.api)
+            .unwrap_or(usize::MAX)
+    };
+    plan.findings
+        .sort_by_cached_key(|finding| (api_index(finding), finding.rule));
+    plan
+}
