@@ -219,6 +219,10 @@ fn insert(
     }
     let at = anchor.value().span().end;
     let separator = entry_separator(source, root, place.path);
+    let style = KeyStyle {
+        comma: separator,
+        ..style
+    };
     Ok(Edit {
         range: at..at,
         content: format!("{separator}{}", flow_entry(key, value, &style)),
@@ -277,6 +281,8 @@ fn insert_into_null(
 struct KeyStyle {
     quote: Option<char>,
     colon: &'static str,
+    /// Between the entries or items of a flow collection a fix writes.
+    comma: &'static str,
     bools: BoolSpelling,
 }
 
@@ -285,6 +291,7 @@ impl KeyStyle {
         KeyStyle {
             quote: None,
             colon: ": ",
+            comma: ", ",
             bools: BoolSpelling::Lower,
         }
     }
@@ -310,6 +317,7 @@ impl KeyStyle {
             quote,
             colon,
             bools,
+            ..KeyStyle::plain()
         }
     }
 
@@ -333,11 +341,11 @@ fn flow_value(value: &Value, style: &KeyStyle) -> String {
                 .iter()
                 .map(|(key, value)| flow_entry(key, value, style))
                 .collect();
-            format!("{{{}}}", entries.join(", "))
+            format!("{{{}}}", entries.join(style.comma))
         }
         Value::Seq(items) => {
             let items: Vec<String> = items.iter().map(|item| flow_value(item, style)).collect();
-            format!("[{}]", items.join(", "))
+            format!("[{}]", items.join(style.comma))
         }
     }
 }
@@ -586,4 +594,151 @@ pub fn apply(source: &str, edits: &[Edit]) -> String {
     }
     out.push_str(&source[cursor..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{Fix, FixReason, Strategy, WrittenIn};
+    use crate::parse::parse;
+    use crate::rules::{Plan, Rule};
+
+    /// `GatewayResponses: {DEFAULT_4XX: {ResponseParameters: {Headers: {...: "'*'"}}}}`:
+    /// four levels, a string that needs quotes, and a list.
+    fn gateway_responses() -> Value {
+        let headers = Value::map([
+            ("Access-Control-Allow-Origin", Value::str("'*'")),
+            ("Access-Control-Allow-Credentials", Value::str("'true'")),
+        ]);
+        let response = Value::map([
+            ("ResponseParameters", Value::map([("Headers", headers)])),
+            ("StatusCode", Value::str("401")),
+            ("Tags", Value::Seq(vec![Value::str("a b"), Value::Int(3)])),
+        ]);
+        Value::map([("DEFAULT_4XX", response)])
+    }
+
+    /// The text after inserting `GatewayResponses` into `Resources.Api.Properties`,
+    /// checked to read back as the original value plus exactly that entry.
+    fn with_inserted(source: &str) -> String {
+        let tree = parse(source).unwrap();
+        let map = ["Resources", "Api", "Properties"]
+            .map(|key| Seg::Key(key.into()))
+            .to_vec();
+        let change = Change::Insert {
+            map,
+            key: "GatewayResponses".into(),
+            value: gateway_responses(),
+            after: None,
+        };
+        let plan = Plan {
+            findings: Vec::new(),
+            fixes: vec![Fix {
+                rule: Rule::ALL[0],
+                written_in: WrittenIn::Globals,
+                apis: Vec::new(),
+                strategy: Strategy::Flag,
+                why: FixReason::KeyMovedToEvents { apis: Vec::new() },
+                changes: vec![change.clone()],
+            }],
+            refusals: Vec::new(),
+            holders: vec![None],
+        };
+        let edits = render(source, tree.root(), &plan).unwrap();
+        let fixed = apply(source, &edits);
+        let mut expected = parse(source).unwrap();
+        crate::change::apply_to_tree(&mut expected, &[&change]).unwrap();
+        assert_eq!(
+            crate::parse::fingerprint_text(&fixed).unwrap(),
+            expected.fingerprint(),
+            "{fixed}"
+        );
+        fixed
+    }
+
+    #[test]
+    fn a_nested_value_in_block_yaml_follows_the_indentation() {
+        let source = "Resources:\r\n    Api:\r\n        Type: AWS::Serverless::Api\r\n        Properties:\r\n            StageName: p\r\n";
+        assert_eq!(
+            with_inserted(source),
+            "Resources:\r\n    Api:\r\n        Type: AWS::Serverless::Api\r\n        Properties:\r\n            StageName: p\r\n\
+             \x20           GatewayResponses:\r\n\
+             \x20               DEFAULT_4XX:\r\n\
+             \x20                   ResponseParameters:\r\n\
+             \x20                       Headers:\r\n\
+             \x20                           Access-Control-Allow-Origin: \"'*'\"\r\n\
+             \x20                           Access-Control-Allow-Credentials: \"'true'\"\r\n\
+             \x20                   StatusCode: '401'\r\n\
+             \x20                   Tags:\r\n\
+             \x20                       - a b\r\n\
+             \x20                       - 3\r\n"
+        );
+    }
+
+    #[test]
+    fn a_nested_value_in_flow_yaml_stays_on_the_line() {
+        let source = "Resources: {Api: {Type: AWS::Serverless::Api, Properties: {StageName: p}}}\n";
+        assert_eq!(
+            with_inserted(source),
+            "Resources: {Api: {Type: AWS::Serverless::Api, Properties: {StageName: p, GatewayResponses: \
+             {DEFAULT_4XX: {ResponseParameters: {Headers: {Access-Control-Allow-Origin: \"'*'\", \
+             Access-Control-Allow-Credentials: \"'true'\"}}, StatusCode: '401', Tags: [a b, 3]}}}}}\n"
+        );
+    }
+
+    #[test]
+    fn a_nested_value_in_pretty_json_takes_a_line_per_entry() {
+        let source = "{\n  \"Resources\": {\n    \"Api\": {\n      \"Type\": \"AWS::Serverless::Api\",\n      \"Properties\": {\n        \"StageName\": \"p\"\n      }\n    }\n  }\n}\n";
+        assert_eq!(
+            with_inserted(source),
+            "{\n  \"Resources\": {\n    \"Api\": {\n      \"Type\": \"AWS::Serverless::Api\",\n      \"Properties\": {\n\
+             \x20       \"GatewayResponses\": {\n\
+             \x20         \"DEFAULT_4XX\": {\n\
+             \x20           \"ResponseParameters\": {\n\
+             \x20             \"Headers\": {\n\
+             \x20               \"Access-Control-Allow-Origin\": \"'*'\",\n\
+             \x20               \"Access-Control-Allow-Credentials\": \"'true'\"\n\
+             \x20             }\n\
+             \x20           },\n\
+             \x20           \"StatusCode\": \"401\",\n\
+             \x20           \"Tags\": [\n\
+             \x20             \"a b\",\n\
+             \x20             3\n\
+             \x20           ]\n\
+             \x20         }\n\
+             \x20       },\n\
+             \x20       \"StageName\": \"p\"\n      }\n    }\n  }\n}\n"
+        );
+    }
+
+    #[test]
+    fn a_nested_value_in_minified_json_stays_minified() {
+        let source = r#"{"Resources":{"Api":{"Type":"AWS::Serverless::Api","Properties":{"StageName":"p"}}}}"#;
+        assert_eq!(
+            with_inserted(source),
+            r#"{"Resources":{"Api":{"Type":"AWS::Serverless::Api","Properties":{"StageName":"p","GatewayResponses":{"DEFAULT_4XX":{"ResponseParameters":{"Headers":{"Access-Control-Allow-Origin":"'*'","Access-Control-Allow-Credentials":"'true'"}},"StatusCode":"401","Tags":["a b",3]}}}}}}"#
+        );
+    }
+
+    #[test]
+    fn strings_are_plain_only_where_they_read_back_as_strings() {
+        for (text, written) in [
+            ("plain", "plain"),
+            ("'*'", "\"'*'\""),
+            ("true", "'true'"),
+            ("401", "'401'"),
+            ("", "''"),
+            ("a: b", "'a: b'"),
+            ("x, y", "'x, y'"),
+            ("it's \"q\"", "it's \"q\""),
+            ("'it's' \"q\"", "\"'it's' \\\"q\\\"\""),
+            ("line\nbreak", "\"line\\nbreak\""),
+            ("- item", "'- item'"),
+        ] {
+            assert_eq!(yaml_string(text), written, "{text:?}");
+            let line = format!("k: {written}\n");
+            let read = parse(&line).unwrap();
+            assert_eq!(read.root().get("k").unwrap().as_str(), Some(text), "{written}");
+        }
+    }
 }
