@@ -393,20 +393,6 @@ def diff_lines(before: bytes, after: bytes):
     return out, sum(1 for ln in body if ln[:1] in "+-")
 
 
-REASON_KEYWORDS = {"DefinitionBody", "DefinitionUri", "DefaultAuthorizer", "Globals.Api.Auth", "Properties",
-                   "Auth", "ApiKeyRequired", "security", "<<", "Cors", "RestApiId", "AddApiKeyRequiredToCorsPreflight"}
-
-
-def reason_key(reason: str) -> str:
-    """The stable phrase of a refusal: ids replaced, cut before the explanation."""
-    t = re.sub(r"`([^`]*)`", lambda m: m.group(0) if m.group(1) in REASON_KEYWORDS else "`…`", reason)
-    t = re.sub(r" \(at byte \d+\)", "", t)
-    t = re.sub(r"^event `…`: ", "event: ", t)
-    t = re.split(r", which |: |; |, and |, so ", t)[0]
-    t = re.sub(r"^`…` ", "", t)
-    return t.strip()
-
-
 def json_report(stdout: str):
     """samfix's `--format json` document (docs/json-format.md); an empty one if there is none."""
     try:
@@ -430,7 +416,8 @@ def parse_report(stdout: str):
         source = "Globals" if f["setting_in"]["kind"] == "globals" else f["setting_in"]["api"]
         fix = f["fix"] or {}
         findings.append({"api": f["api"], "source": source, "strategy": fix.get("strategy"),
-                         "reason": f["needs_human"] or fix.get("reason")})
+                         "reason": f["needs_human"] or fix.get("reason"),
+                         "kind": f["needs_human_kind"] or fix.get("reason_kind")})
     return findings
 
 
@@ -817,9 +804,9 @@ class Runner:
             self.count("errors (unexpected samfix exit)", g)
             self.fail("error", i["show"], s, "exit 1 without a `needs a human` reason: " + out.strip()[-500:])
             return
-        for key in sorted({reason_key(f["reason"]) for f in refused}):
-            self.count(f"refused ({s}): {key}", g)
-            self.fail("refused", i["show"], s, next(f["reason"] for f in refused if reason_key(f["reason"]) == key))
+        for kind in sorted({f["kind"] for f in refused}):
+            self.count(f"refused ({s}): {kind}", g)
+            self.fail("refused", i["show"], s, next(f for f in refused if f["kind"] == kind))
         if rc == 0 or changed:
             if v is None:
                 self.fail("runner", i["show"], s, "no oracle verdict")
@@ -924,7 +911,7 @@ class Runner:
                 print(f"\nRefused ({len(fs)} runs; the reason samfix gave):")
                 reasons = collections.defaultdict(list)
                 for f in fs:
-                    reasons[(f["strategy"], reason_key(f["detail"]))].append(f["input"])
+                    reasons[(f["strategy"], f["detail"]["kind"])].append(f"{f['input']}: {f['detail']['reason']}")
                 for (s, r), names in sorted(reasons.items()):
                     print(f"  [{s}] {r}: {len(names)}")
                     for n in names:
