@@ -43,6 +43,8 @@ pub struct RuleSpec {
     pub summary: &'static str,
     /// What it finds and why that breaks browsers, in a paragraph.
     pub description: &'static str,
+    /// How it fixes what it finds, in one line.
+    pub fix: &'static str,
     /// Its documentation page, `docs/rules/<id>.md`.
     pub page: &'static str,
     /// What it reads of a template, beyond what [`Facts`] read.
