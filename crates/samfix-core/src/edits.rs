@@ -738,7 +738,11 @@ mod tests {
             assert_eq!(yaml_string(text), written, "{text:?}");
             let line = format!("k: {written}\n");
             let read = parse(&line).unwrap();
-            assert_eq!(read.root().get("k").unwrap().as_str(), Some(text), "{written}");
+            assert_eq!(
+                read.root().get("k").unwrap().as_str(),
+                Some(text),
+                "{written}"
+            );
         }
     }
 }
