@@ -24,45 +24,181 @@ pub struct Edit {
     pub content: String,
 }
 
-/// The edits that make the plan's changes to `source`, whose tree is `root`.
-pub(crate) fn render(source: &str, root: Node, plan: &Plan) -> Result<Vec<Edit>, String> {
+/// The edits of a plan, and the fixes that must wait for another pass.
+pub(crate) struct Rendered {
+    /// The edits of every fix not deferred, sorted.
+    pub edits: Vec<Edit>,
+    /// The fixes (indexes into the plan's) whose edits overlap an earlier fix's: they are
+    /// planned again on the text the others make.
+    pub deferred: Vec<usize>,
+}
+
+/// The edits that make the plan's changes to `source`, whose tree is `root`. A fix whose
+/// edits overlap those of a fix before it is deferred, not rendered: two rules may edit
+/// the same value (one quotes `AllowOrigin`, another adds `AllowHeaders` beside it).
+pub(crate) fn render(source: &str, root: Node, plan: &Plan) -> Result<Rendered, String> {
     // Once, not per edit: finding the first boolean can walk the whole tree.
     let bools = root.first_bool_spelling().unwrap_or(BoolSpelling::Lower);
-    let mut edits = Vec::new();
-    for (change, &holder) in plan.changes().zip(&plan.holders) {
-        edits.push(match change {
-            Change::Remove { map, key } => remove(source, root, map, key)?,
-            Change::Insert {
-                map,
-                key,
-                value,
-                after,
-            } => {
-                let place = Place { path: map, holder };
-                insert(source, root, place, key, value, after.as_deref(), bools)?
+    let mut holders = plan.holders.iter().copied();
+    let mut rendered = Rendered {
+        edits: Vec::new(),
+        deferred: Vec::new(),
+    };
+    for (index, fix) in plan.fixes.iter().enumerate() {
+        let mut edits = Vec::with_capacity(fix.changes.len());
+        for (change, holder) in fix.changes.iter().zip(holders.by_ref()) {
+            edits.push(render_change(source, root, change, holder, bools)?);
+        }
+        edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
+        if edits
+            .windows(2)
+            .any(|pair| pair[0].range.end > pair[1].range.start)
+        {
+            return Err("two edits overlap".into());
+        }
+        if edits
+            .iter()
+            .any(|edit| overlaps(&rendered.edits, &edit.range))
+        {
+            rendered.deferred.push(index);
+            continue;
+        }
+        rendered.edits.extend(edits);
+        rendered
+            .edits
+            .sort_by_key(|edit| (edit.range.start, edit.range.end));
+    }
+    Ok(rendered)
+}
+
+/// Whether `range` overlaps an edit of `sorted`: shares a byte with it, or is an insertion
+/// strictly inside it.
+fn overlaps(sorted: &[Edit], range: &Range<usize>) -> bool {
+    let after = sorted.partition_point(|edit| edit.range.end <= range.start);
+    sorted[after..]
+        .iter()
+        .take_while(|edit| edit.range.start <= range.end)
+        .any(|edit| {
+            edit.range.start < range.end && range.start < edit.range.end
+                || (range.is_empty()
+                    && edit.range.start < range.start
+                    && range.start < edit.range.end)
+                || (edit.range.is_empty()
+                    && range.start < edit.range.start
+                    && edit.range.start < range.end)
+        })
+}
+
+fn render_change(
+    source: &str,
+    root: Node,
+    change: &Change,
+    holder: Option<Entry>,
+    bools: BoolSpelling,
+) -> Result<Edit, String> {
+    Ok(match change {
+        Change::Remove { map, key } => remove(source, root, map, key)?,
+        Change::Insert {
+            map,
+            key,
+            value,
+            after,
+        } => {
+            let place = Place { path: map, holder };
+            insert(source, root, place, key, value, after.as_deref(), bools)?
+        }
+        Change::Replace { path, value } => {
+            let (node, holder) = locate(root, path).ok_or("the value to replace is gone")?;
+            // Written as its key is: a string in a JSON file gets JSON's quotes.
+            let style = KeyStyle {
+                colon: ": ",
+                ..KeyStyle::of(source, holder, bools)
+            };
+            Edit {
+                range: node.span(),
+                content: flow_value(value, &style),
             }
-            Change::Replace { path, value } => {
-                let (node, holder) = locate(root, path).ok_or("the value to replace is gone")?;
-                // Written as its key is: a string in a JSON file gets JSON's quotes.
-                let style = KeyStyle {
-                    colon: ": ",
-                    ..KeyStyle::of(source, holder, bools)
+        }
+    })
+}
+
+/// The edits that take `before` straight to the text that `second` makes of the text that
+/// `first` makes of it: each region either touched is one edit, its content taken from the
+/// final text. `None` if the composition does not give that text.
+pub(crate) fn compose(before: &str, first: &[Edit], second: &[Edit]) -> Option<Vec<Edit>> {
+    let middle = apply(before, first);
+    let after = apply(&middle, second);
+    // Where each edit of `first` landed in the middle text, with the range it replaced.
+    let mut landed = Vec::with_capacity(first.len());
+    let mut shift = 0isize;
+    for edit in first {
+        let start = (edit.range.start as isize + shift) as usize;
+        landed.push((start..start + edit.content.len(), edit.range.clone()));
+        shift += edit.content.len() as isize - edit.range.len() as isize;
+    }
+    // A middle position outside the landed regions (or on their edge) in `before`; inside
+    // one, the start or end of what that region replaced. (An edge that two readings share
+    // is widened by the merging below, which takes in the region it touches.)
+    let back = |position: usize, is_end: bool| -> usize {
+        let mut shift = 0isize;
+        for (middle_range, before_range) in &landed {
+            if middle_range.start < position && position < middle_range.end {
+                return if is_end {
+                    before_range.end
+                } else {
+                    before_range.start
                 };
-                Edit {
-                    range: node.span(),
-                    content: flow_value(value, &style),
-                }
             }
+            if middle_range.end <= position {
+                shift += middle_range.len() as isize - before_range.len() as isize;
+            }
+        }
+        (position as isize - shift) as usize
+    };
+    // Regions of the middle text that either pass touches, merged where they meet.
+    let mut regions: Vec<(Range<usize>, Range<usize>)> = landed.clone();
+    for edit in second {
+        let range = edit.range.clone();
+        regions.push((
+            range.clone(),
+            back(range.start, false)..back(range.end, true),
+        ));
+    }
+    regions.sort_by_key(|(middle_range, _)| (middle_range.start, middle_range.end));
+    let mut merged: Vec<(Range<usize>, Range<usize>)> = Vec::new();
+    for (middle_range, before_range) in regions {
+        match merged.last_mut() {
+            Some((last, last_before)) if middle_range.start <= last.end => {
+                last.end = last.end.max(middle_range.end);
+                last_before.start = last_before.start.min(before_range.start);
+                last_before.end = last_before.end.max(before_range.end);
+            }
+            _ => merged.push((middle_range, before_range)),
+        }
+    }
+    // Each merged region's final text: the middle text with the second pass's edits in it.
+    let mut composed = Vec::with_capacity(merged.len());
+    let mut next = 0;
+    for (middle_range, before_range) in merged {
+        let mut content = String::new();
+        let mut cursor = middle_range.start;
+        // Every edit of the second pass lies in one region, an insertion at its end included.
+        while let Some(edit) = second.get(next).filter(|edit| {
+            edit.range.start < middle_range.end
+                || edit.range.start == middle_range.end && edit.range.is_empty()
+        }) {
+            content.push_str(&middle[cursor..edit.range.start]);
+            content.push_str(&edit.content);
+            cursor = edit.range.end;
+            next += 1;
+        }
+        content.push_str(&middle[cursor..middle_range.end]);
+        composed.push(Edit {
+            range: before_range,
+            content,
         });
     }
-    edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
-    if edits
-        .windows(2)
-        .any(|pair| pair[0].range.end > pair[1].range.start)
-    {
-        return Err("two edits overlap".into());
-    }
-    Ok(edits)
+    (apply(before, &composed) == after).then_some(composed)
 }
 
 fn map_at<'n>(root: Node<'n>, path: &Path) -> Result<(Node<'n>, Map<'n>), String> {
@@ -644,7 +780,7 @@ mod tests {
             refusals: Vec::new(),
             holders: vec![None],
         };
-        let edits = render(source, tree.root(), &plan).unwrap();
+        let edits = render(source, tree.root(), &plan).unwrap().edits;
         let fixed = apply(source, &edits);
         let mut expected = parse(source).unwrap();
         crate::change::apply_to_tree(&mut expected, &[&change]).unwrap();
@@ -718,6 +854,53 @@ mod tests {
             with_inserted(source),
             r#"{"Resources":{"Api":{"Type":"AWS::Serverless::Api","Properties":{"StageName":"p","GatewayResponses":{"DEFAULT_4XX":{"ResponseParameters":{"Headers":{"Access-Control-Allow-Origin":"'*'","Access-Control-Allow-Credentials":"'true'"}},"StatusCode":"401","Tags":["a b",3]}}}}}}"#
         );
+    }
+
+    /// Every way two passes of up to two edits each can meet on a short text composes into
+    /// one set of edits with the same result (`compose` checks the result itself).
+    #[test]
+    fn two_passes_compose_into_one_set_of_edits() {
+        let before = "abcdef";
+        let edits_of = |text: &str| {
+            let mut all = vec![Vec::new()];
+            let n = text.len();
+            let mut single = Vec::new();
+            for start in 0..=n {
+                for end in start..=n.min(start + 2) {
+                    for content in ["", "XY"] {
+                        if start == end && content.is_empty() {
+                            continue;
+                        }
+                        single.push(Edit {
+                            range: start..end,
+                            content: content.to_string(),
+                        });
+                    }
+                }
+            }
+            for a in &single {
+                all.push(vec![a.clone()]);
+                for b in &single {
+                    if a.range.end < b.range.start {
+                        all.push(vec![a.clone(), b.clone()]);
+                    }
+                }
+            }
+            all
+        };
+        let mut composed = 0;
+        for first in edits_of(before) {
+            let middle = apply(before, &first);
+            for second in edits_of(&middle) {
+                let edits = compose(before, &first, &second)
+                    .unwrap_or_else(|| panic!("{first:?} then {second:?}"));
+                assert!(edits
+                    .windows(2)
+                    .all(|pair| pair[0].range.end <= pair[1].range.start));
+                composed += 1;
+            }
+        }
+        assert!(composed > 10_000, "{composed}");
     }
 
     #[test]

@@ -133,13 +133,67 @@ pub fn check_on_full_tree(
     run(source, strategy, rules, parse::parse, |_| {})
 }
 
-fn run<'s>(
-    source: &'s str,
+/// How many passes a check may take: a fix that overlaps another's waits for the next.
+/// Each rule's fix of a value settles it, so two passes suffice for any two rules that
+/// meet on one value; more would mean fixes that keep undoing each other.
+const MAX_PASSES: usize = 4;
+
+fn run(
+    source: &str,
     strategy: Strategy,
     rules: &[Rule],
-    read_tree: impl FnOnce(&'s str) -> Result<parse::Tree<'s>, parse::ParseError>,
+    read_tree: impl Fn(&str) -> Result<parse::Tree<'_>, parse::ParseError>,
     tamper: impl FnOnce(&mut Vec<Edit>),
 ) -> Result<Checked, CheckError> {
+    let first = pass(source, strategy, rules, &read_tree, tamper)?;
+    let mut checked = first.checked;
+    let mut deferred = first.deferred;
+    let mut passes = 1;
+    while deferred {
+        passes += 1;
+        let text = checked
+            .fixed
+            .as_deref()
+            .expect("a pass that defers a fix makes another");
+        if passes > MAX_PASSES {
+            return Err(unverified(
+                "the fixes keep changing what the others fixed".into(),
+            ));
+        }
+        let next = pass(text, strategy, rules, &read_tree, |_| {})?;
+        deferred = next.deferred;
+        if let Some(fixed) = next.checked.fixed {
+            checked.edits = edits::compose(source, &checked.edits, &next.checked.edits)
+                .ok_or_else(|| unverified("the passes' edits do not compose".into()))?;
+            checked.fixed = Some(fixed);
+        }
+    }
+    Ok(checked)
+}
+
+/// What one pass over a text concluded, and whether some fix waits for another pass.
+struct Pass {
+    checked: Checked,
+    deferred: bool,
+}
+
+fn unverified(message: String) -> CheckError {
+    CheckError {
+        offset: None,
+        message: format!("no fix written: {message}"),
+        related: None,
+    }
+}
+
+/// One pass: read `source`, run the rules, render the fixes that don't overlap an earlier
+/// one, and verify the text they make.
+fn pass(
+    source: &str,
+    strategy: Strategy,
+    rules: &[Rule],
+    read_tree: impl Fn(&str) -> Result<parse::Tree<'_>, parse::ParseError>,
+    tamper: impl FnOnce(&mut Vec<Edit>),
+) -> Result<Pass, CheckError> {
     let mut tree = read_tree(source).map_err(|error| CheckError {
         offset: Some(error.offset),
         message: error.message,
@@ -152,12 +206,10 @@ fn run<'s>(
     })?;
     let facts = facts::Facts::read(&template);
     let plan = rules::run(&template, &facts, strategy, rules);
-    let unverified = |message: String| CheckError {
-        offset: None,
-        message: format!("no fix written: {message}"),
-        related: None,
-    };
-    let mut edits = edits::render(source, tree.root(), &plan).map_err(unverified)?;
+    let edits::Rendered {
+        mut edits,
+        deferred,
+    } = edits::render(source, tree.root(), &plan).map_err(unverified)?;
     tamper(&mut edits);
     let warnings = facts.warnings;
     // What stays of the plan no longer borrows the tree, which is about to change.
@@ -175,22 +227,33 @@ fn run<'s>(
     } else {
         // The original tree takes the changes in place and is dropped once checked, so
         // the tree and the fixed text are never held together.
-        let changes: Vec<_> = fixes.iter().flat_map(|fix| &fix.changes).collect();
+        let changes: Vec<_> = fixes
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !deferred.contains(index))
+            .flat_map(|(_, fix)| &fix.changes)
+            .collect();
         change::apply_to_tree(&mut tree, &changes)
             .ok_or_else(|| unverified("the planned changes do not apply to the template".into()))?;
-        verify::settles(tree.root(), strategy, rules, refusals.len()).map_err(unverified)?;
+        // A deferred fix is still to come: the pass that makes it checks that all settles.
+        if deferred.is_empty() {
+            verify::settles(tree.root(), strategy, rules, refusals.len()).map_err(unverified)?;
+        }
         let expected = tree.fingerprint();
         drop(tree);
         let fixed = edits::apply(source, &edits);
         verify::reparses_to(expected, &fixed).map_err(unverified)?;
         Some(fixed)
     };
-    Ok(Checked {
-        findings,
-        warnings,
-        fixes,
-        refusals,
-        edits,
-        fixed,
+    Ok(Pass {
+        checked: Checked {
+            findings,
+            warnings,
+            fixes,
+            refusals,
+            edits,
+            fixed,
+        },
+        deferred: !deferred.is_empty(),
     })
 }
