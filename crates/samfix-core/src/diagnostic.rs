@@ -121,9 +121,9 @@ pub struct Fix {
     pub changes: Vec<Change>,
 }
 
-/// Why a fix takes the form it does.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+/// Why a fix takes the form it does: a machine-readable kind ([`FixReason::kind`]) and a
+/// sentence ([`Display`](fmt::Display)), which is how it serializes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FixReason {
     /// SAM generates the bodies of these APIs, so their events can carry the key.
@@ -143,6 +143,13 @@ pub enum FixReason {
         /// Why the key could not move to the events.
         because: Reason,
     },
+    /// A reason a rule gives in its own terms (its page lists its kinds).
+    Rule {
+        /// A stable, machine-readable name, unique within the rule.
+        kind: &'static str,
+        /// The reason, in one sentence.
+        message: String,
+    },
 }
 
 impl FixReason {
@@ -152,6 +159,7 @@ impl FixReason {
             FixReason::KeyMovedToEvents { .. } => "key-moved-to-events",
             FixReason::PreflightFlag { .. } => "preflight-flag",
             FixReason::NotMovedToEvents { .. } => "not-moved-to-events",
+            FixReason::Rule { kind, .. } => kind,
         }
     }
 }
@@ -170,6 +178,7 @@ impl fmt::Display for FixReason {
             FixReason::NotMovedToEvents { because } => {
                 write!(f, "not moved to the events: {because}")
             }
+            FixReason::Rule { message, .. } => f.write_str(message),
         }
     }
 }
@@ -191,9 +200,9 @@ pub struct Refusal {
 }
 
 /// Why samfix leaves a finding for a human: a machine-readable kind
-/// ([`Reason::kind`]) and a sentence ([`Display`](fmt::Display)).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+/// ([`Reason::kind`]) and a sentence ([`Display`](fmt::Display)), which is how it
+/// serializes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Reason {
     /// The API brings its own `DefinitionBody` or `DefinitionUri`, which events don't reach.
@@ -246,6 +255,13 @@ pub enum Reason {
         /// `an anchor` or `an alias`.
         shared_by: &'static str,
     },
+    /// A reason a rule gives in its own terms (its page lists its kinds).
+    Rule {
+        /// A stable, machine-readable name, unique within the rule.
+        kind: &'static str,
+        /// What a person must decide, in one sentence.
+        message: String,
+    },
 }
 
 /// What keeps an event's `Auth` from being edited.
@@ -292,6 +308,7 @@ impl Reason {
             Reason::BodyWideSecurity { .. } => "body-wide-security",
             Reason::ReachedThroughAlias { .. } => "reached-through-alias",
             Reason::InsideSharedYaml { .. } => "inside-shared-yaml",
+            Reason::Rule { kind, .. } => kind,
         }
     }
 }
@@ -333,6 +350,7 @@ impl fmt::Display for Reason {
                 f,
                 "`{path}` is inside {shared_by}; editing it would change every place that shares it"
             ),
+            Reason::Rule { message, .. } => f.write_str(message),
         }
     }
 }
@@ -351,9 +369,8 @@ pub struct Warning {
     pub help: Option<String>,
 }
 
-/// The kinds of [`Warning`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// The kinds of [`Warning`]; it serializes as its [`WarningKind::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WarningKind {
     /// A `DefinitionBody` sets a document-wide `security`, which OPTIONS inherit.
@@ -366,6 +383,8 @@ pub enum WarningKind {
     UnknownRestApiId,
     /// An event's `RestApiId` is not a reference samfix can follow.
     UnresolvableRestApiId,
+    /// A note a rule gives in its own terms, named by a kind its page lists.
+    Rule(&'static str),
 }
 
 impl WarningKind {
@@ -377,6 +396,7 @@ impl WarningKind {
             WarningKind::IntrinsicGlobalAuth => "intrinsic-global-auth",
             WarningKind::UnknownRestApiId => "unknown-rest-api-id",
             WarningKind::UnresolvableRestApiId => "unresolvable-rest-api-id",
+            WarningKind::Rule(kind) => kind,
         }
     }
 
@@ -387,5 +407,36 @@ impl WarningKind {
             self,
             WarningKind::UnknownRestApiId | WarningKind::UnresolvableRestApiId
         )
+    }
+}
+
+/// `{"kind": ..., "message": ...}`.
+fn serialize_reason<S: serde::Serializer>(
+    serializer: S,
+    kind: &str,
+    message: String,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    let mut reason = serializer.serialize_struct("Reason", 2)?;
+    reason.serialize_field("kind", kind)?;
+    reason.serialize_field("message", &message)?;
+    reason.end()
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize_reason(serializer, self.kind(), self.to_string())
+    }
+}
+
+impl Serialize for FixReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize_reason(serializer, self.kind(), self.to_string())
+    }
+}
+
+impl Serialize for WarningKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }

@@ -778,6 +778,7 @@ mod tests {
                 changes: vec![change.clone()],
             }],
             refusals: Vec::new(),
+            warnings: Vec::new(),
             holders: vec![None],
         };
         let edits = render(source, tree.root(), &plan).unwrap().edits;

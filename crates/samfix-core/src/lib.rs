@@ -30,6 +30,7 @@
 //! them as text splices in the file's own layout; [`verify`] checks the result.
 
 pub mod change;
+pub mod cors;
 pub mod diagnostic;
 pub mod diff;
 pub mod edits;
@@ -211,14 +212,16 @@ fn pass(
         deferred,
     } = edits::render(source, tree.root(), &plan).map_err(unverified)?;
     tamper(&mut edits);
-    let warnings = facts.warnings;
+    let mut warnings = facts.warnings;
     // What stays of the plan no longer borrows the tree, which is about to change.
     let rules::Plan {
         findings,
         fixes,
         refusals,
+        warnings: rule_warnings,
         ..
     } = plan;
+    warnings.extend(rule_warnings);
     // Its events and indexes would otherwise stay until the end, beside the second check's.
     drop(facts.apis);
     drop(template);

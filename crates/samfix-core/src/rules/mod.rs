@@ -9,7 +9,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::diagnostic::{Finding, Fix, Refusal, Strategy};
+use crate::cors::ApiCors;
+use crate::diagnostic::{Finding, Fix, Refusal, Strategy, Warning};
 use crate::facts::{ApiFacts, Facts};
 use crate::model::{Api, Template};
 use crate::parse::{Entry, Reads};
@@ -130,12 +131,26 @@ pub(crate) struct Context<'a, 't> {
     pub template: &'a Template<'t>,
     pub facts: &'a Facts<'t>,
     pub strategy: Strategy,
+    /// What a browser meets on each API, read when a rule first asks.
+    cors: std::cell::OnceCell<Vec<ApiCors<'t>>>,
 }
 
 impl<'a, 't> Context<'a, 't> {
     /// Every API with its facts, in template order.
     pub fn apis(&self) -> impl Iterator<Item = (&'a Api<'t>, &'a ApiFacts<'t>)> {
         self.template.apis.iter().zip(&self.facts.apis)
+    }
+
+    /// Every API with its facts and what a browser meets on it, in template order.
+    pub fn cors_apis(&self) -> impl Iterator<Item = (&'a Api<'t>, &'a ApiFacts<'t>, &ApiCors<'t>)> {
+        let cors = self.cors.get_or_init(|| {
+            self.apis()
+                .map(|(api, facts)| ApiCors::read(self.template, api, facts))
+                .collect()
+        });
+        self.apis()
+            .zip(cors)
+            .map(|((api, facts), cors)| (api, facts, cors))
     }
 }
 
@@ -146,6 +161,8 @@ pub(crate) struct Output<'t> {
     pub findings: Vec<Finding>,
     pub fixes: Vec<Fix>,
     pub refusals: Vec<Refusal>,
+    /// Notes about what the rule could not be sure of; they fix nothing.
+    pub warnings: Vec<Warning>,
     /// One for each change of `fixes`, in order: see [`Plan::holders`].
     pub holders: Vec<Option<Entry<'t>>>,
 }
@@ -155,6 +172,8 @@ pub(crate) struct Plan<'t> {
     pub findings: Vec<Finding>,
     pub fixes: Vec<Fix>,
     pub refusals: Vec<Refusal>,
+    /// The rules' own notes.
+    pub warnings: Vec<Warning>,
     /// One for each change of [`Plan::changes`], in that order: the map entry holding the map
     /// an insert adds to, when the rule had it in hand. Rendering starts there instead of
     /// walking the path from the root again, which on a large template costs more than the
@@ -187,11 +206,13 @@ pub(crate) fn run<'t>(
         template,
         facts,
         strategy,
+        cors: std::cell::OnceCell::new(),
     };
     let mut plan = Plan {
         findings: Vec::new(),
         fixes: Vec::new(),
         refusals: Vec::new(),
+        warnings: Vec::new(),
         holders: Vec::new(),
     };
     for &rule in Rule::ALL.iter().filter(|rule| rules.contains(rule)) {
@@ -205,6 +226,7 @@ pub(crate) fn run<'t>(
             }));
         plan.fixes.extend(output.fixes);
         plan.refusals.extend(output.refusals);
+        plan.warnings.extend(output.warnings);
         plan.holders.extend(output.holders);
     }
     let api_index = |finding: &Finding| {
