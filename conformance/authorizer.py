@@ -6,7 +6,7 @@ replaced by `DefaultAuthorizer: AWS_IAM`, so an API (or Globals.Api) gets a defa
 and Cors, and nothing else changes. A variant whose Auth already has a DefaultAuthorizer is not
 made (it would have a duplicate key).
 
-Each input is fixed on a copy with every rule (`--strategy auto`), then judged by
+Each input is fixed on a copy with both preflight rules (`--strategy auto`), then judged by
 `sam_oracle.py compare --authorizer-fix`: every OPTIONS operation must end with neither an API key
 nor an authorizer, and nothing else may change. An input samfix leaves alone is compared with
 itself, so a preflight samfix missed shows up as wrong. A second run must change nothing, and
@@ -95,15 +95,19 @@ def copy_with_includes(src, dst):
         shutil.copytree(src + ".includes", dst + ".includes", dirs_exist_ok=True)
 
 
+PREFLIGHT_RULES = "api-key-on-preflight,authorizer-on-preflight"
+
+
 def run_one(runner, index, item):
     group, show, path = item
     work = os.path.join(runner.work, "auth-run", str(index))
     after = os.path.join(work, "after", os.path.basename(path))
     again = os.path.join(work, "again", os.path.basename(path))
     copy_with_includes(path, after)
-    rc, out, err = runner.samfix_cmd("--write", after, select=None)
+    # The two preflight rules together; the CORS rules are judged by cors.py with `compare --cors`.
+    rc, out, err = runner.samfix_cmd("--write", after, select=PREFLIGHT_RULES)
     copy_with_includes(after, again)
-    arc, _, _ = runner.samfix_cmd("--write", again, select=None)
+    arc, _, _ = runner.samfix_cmd("--write", again, select=PREFLIGHT_RULES)
     before_bytes, after_bytes = open(path, "rb").read(), open(after, "rb").read()
     return {"group": group, "show": show, "before": path, "after": after, "rc": rc, "out": out, "err": err,
             "changed": before_bytes != after_bytes, "idempotent": open(again, "rb").read() == after_bytes and arc == rc,
