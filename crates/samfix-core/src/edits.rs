@@ -104,8 +104,8 @@ fn render_change(
             value,
             after,
         } => {
-            let place = Place { path: map, holder };
-            insert(source, root, place, key, value, after.as_deref(), bools)?
+            let map = EditedMap { path: map, holder };
+            insert(source, root, map, key, value, after.as_deref(), bools)?
         }
         Change::Replace { path, value } => {
             let (node, holder) = locate(root, path).ok_or("the value to replace is gone")?;
@@ -222,12 +222,12 @@ fn locate<'n>(root: Node<'n>, path: &[Seg]) -> Option<(Node<'n>, Option<Entry<'n
 /// The map a change edits: its path, and the entry holding it when the planner already had
 /// that in hand (see [`Plan::holders`]).
 #[derive(Clone, Copy)]
-struct Place<'a> {
+struct EditedMap<'a> {
     path: &'a Path,
     holder: Option<Entry<'a>>,
 }
 
-impl<'a> Place<'a> {
+impl<'a> EditedMap<'a> {
     /// What [`locate`] finds at the path, without the walk when the holder is known.
     fn locate(self, root: Node<'a>) -> Option<(Node<'a>, Option<Entry<'a>>)> {
         match self.holder {
@@ -282,15 +282,15 @@ fn remove(source: &str, root: Node, path: &Path, key: &str) -> Result<Edit, Stri
 fn insert(
     source: &str,
     root: Node,
-    place: Place,
+    target: EditedMap,
     key: &str,
     value: &Value,
     after: Option<&str>,
     bools: BoolSpelling,
 ) -> Result<Edit, String> {
-    let (node, holder) = place.locate(root).ok_or("the mapping to edit is gone")?;
+    let (node, holder) = target.locate(root).ok_or("the mapping to edit is gone")?;
     if node.is_null() {
-        return insert_into_null(source, root, place.path, node, key, value, bools);
+        return insert_into_null(source, root, target.path, node, key, value, bools);
     }
     let map = node.as_map().ok_or("the value to edit is not a mapping")?;
     let anchor = after.and_then(|k| map.get(k)).or_else(|| map.last());
@@ -354,7 +354,7 @@ fn insert(
         });
     }
     let at = anchor.value().span().end;
-    let separator = entry_separator(source, root, place.path);
+    let separator = entry_separator(source, root, target.path);
     let style = KeyStyle {
         comma: separator,
         ..style
