@@ -8,10 +8,8 @@ use granit_parser::{Event, Parser, ScalarStyle as GranitStyle, StructureStyle};
 mod parts;
 
 use super::fingerprint;
-use super::{
-    BoolSpelling, EntryData, LeftOut, NodeData, ParseError, Reads, ScalarStyle, Shape, Span, Text,
-    Tree,
-};
+use super::tree::{EntryData, NodeData, Shape, Text};
+use super::{BoolSpelling, LeftOut, ParseError, Reads, ScalarStyle, Span, Tree};
 
 /// How deeply collections may nest, as written and once aliases are expanded.
 /// CloudFormation templates stay far below this; the limit keeps hostile input (and the
