@@ -2,6 +2,7 @@
 //! target them, and the `Globals.Api` settings they inherit (see SAM-FACTS.md).
 
 use std::collections::HashMap;
+use std::fmt;
 use std::rc::Rc;
 
 use crate::parse::{Entry, Kind, Node, Path, Seg};
@@ -70,6 +71,14 @@ pub struct ModelError {
     pub offset: usize,
     pub message: String,
 }
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ModelError {}
 
 impl<'t> Template<'t> {
     pub fn read(root: Node<'t>) -> Result<Self, ModelError> {

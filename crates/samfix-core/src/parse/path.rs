@@ -1,5 +1,7 @@
 //! Where a node is, as a path from the root, and why a template could not be read.
 
+use std::fmt;
+
 use compact_str::CompactString;
 
 /// One step on the way from the document root to a node.
@@ -52,3 +54,11 @@ impl ParseError {
         self
     }
 }
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
