@@ -27,6 +27,7 @@ pub struct UnifiedDiff<'a> {
 }
 
 impl<'a> UnifiedDiff<'a> {
+    /// The diff that `edits` make to `before`, the text of the file at `path`.
     pub fn new(path: &'a str, before: &'a str, edits: &[Edit]) -> Self {
         let before_lines = LineIndex::new(before);
         let (ops, windows) = line_ops(before, &before_lines, edits);

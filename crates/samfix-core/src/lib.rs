@@ -29,6 +29,8 @@
 //! makes of each API; the [`rules`] find problems and plan [`change`]s; [`edits`] renders
 //! them as text splices in the file's own layout; [`verify`] checks the result.
 
+#![warn(missing_docs)]
+
 pub mod change;
 pub mod cors;
 pub mod diagnostic;

@@ -7,13 +7,20 @@ use std::rc::Rc;
 
 use crate::parse::{Entry, Kind, Node, Path, Seg};
 
+/// The logical id of the API SAM makes for the events that name no `RestApiId`.
 pub const IMPLICIT_API: &str = "ServerlessRestApi";
 const SAM_TRANSFORM: &str = "AWS::Serverless-2016-10-31";
 
+/// A template's APIs and the `Type: Api` events that target them.
 pub struct Template<'t> {
+    /// The document's root node.
     pub root: Node<'t>,
+    /// Whether `Transform` names `AWS::Serverless-2016-10-31`, alone or in a list.
     pub declares_sam_transform: bool,
+    /// The `AWS::Serverless::Api` resources in template order, then the implicit API if an
+    /// event targets it.
     pub apis: Vec<Api<'t>>,
+    /// Every `Type: Api` event, in template order.
     pub events: Vec<ApiEvent<'t>>,
     /// Logical ids of every resource, for telling a typo from a reference SAM can't follow.
     pub resource_ids: Vec<&'t str>,
@@ -25,9 +32,11 @@ pub struct Template<'t> {
 
 /// An `AWS::Serverless::Api` resource, or the implicit `ServerlessRestApi`.
 pub struct Api<'t> {
+    /// The logical id.
     pub id: String,
     /// Path of the resource's `Properties`; `None` for the implicit API.
     pub properties: Option<Path>,
+    /// The `Properties` node; `None` for the implicit API or when there is none.
     pub node: Option<Node<'t>>,
 }
 
@@ -36,7 +45,9 @@ pub struct Api<'t> {
 /// Its names are borrowed from the tree and its path is built only when asked for: a large
 /// template has tens of thousands of events, and most are only read, never edited.
 pub struct ApiEvent<'t> {
+    /// The logical id of the Function or StateMachine the event belongs to.
     pub owner: &'t str,
+    /// The event's key under `Events`.
     pub name: &'t str,
     /// Path of the map that holds the owner: `Resources`, or a `Fn::ForEach` body in it.
     /// One per such map, shared by its events.
@@ -48,27 +59,37 @@ pub struct ApiEvent<'t> {
     /// on the way and no node on it that carries an anchor or is an alias: then an edit of
     /// that path lands in `properties`, and nothing else shares it.
     pub unshared: bool,
+    /// The API its `RestApiId` names.
     pub target: Target<'t>,
+    /// Its `Method`, as written, when that is a string.
     pub method: Option<&'t str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// Which API an event's `RestApiId` names.
 pub enum Target<'t> {
     /// No `RestApiId`: the implicit API.
     Implicit,
     /// `!Ref X`, `{Ref: X}` or the plain string `X`; `span` is where X is written.
     Named {
+        /// The API's logical id, X.
         id: &'t str,
+        /// Where X is written.
         span: std::ops::Range<usize>,
     },
     /// Anything else: SAM rejects it, and samfix can't tell which API is meant.
-    Unresolvable { span: std::ops::Range<usize> },
+    Unresolvable {
+        /// Where the `RestApiId` value is written.
+        span: std::ops::Range<usize>,
+    },
 }
 
 /// A template whose shape is not a CloudFormation template at all.
 #[derive(Debug)]
 pub struct ModelError {
+    /// Where the problem is, as a byte offset into the source.
     pub offset: usize,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -81,6 +102,8 @@ impl fmt::Display for ModelError {
 impl std::error::Error for ModelError {}
 
 impl<'t> Template<'t> {
+    /// Finds the APIs and their events under `root`; fails when `root` is not a map, or
+    /// `Resources` is neither a map nor null.
     pub fn read(root: Node<'t>) -> Result<Self, ModelError> {
         if root.resolved().as_map().is_none() {
             return Err(ModelError {
@@ -241,10 +264,12 @@ impl<'t> Template<'t> {
         }
     }
 
+    /// The `Globals.Api` section, if any.
     pub fn globals_api(&self) -> Option<Node<'t>> {
         self.root.get("Globals")?.get("Api")
     }
 
+    /// The API whose logical id is `id`.
     pub fn api(&self, id: &str) -> Option<&Api<'t>> {
         self.apis.iter().find(|api| api.id == id)
     }
@@ -260,6 +285,8 @@ impl<'t> Template<'t> {
 }
 
 impl<'t> ApiEvent<'t> {
+    /// The logical id of the API the event targets (`ServerlessRestApi` for the implicit
+    /// one); `None` when it can't be told.
     pub fn target_id(&self) -> Option<&'t str> {
         match self.target {
             Target::Implicit => Some(IMPLICIT_API),
@@ -282,11 +309,13 @@ impl<'t> ApiEvent<'t> {
         path
     }
 
+    /// Whether its `Method` is `options`, in any case.
     pub fn is_options(&self) -> bool {
         self.method
             .is_some_and(|m| m.eq_ignore_ascii_case("options"))
     }
 
+    /// `Owner.Event`: how reports name the event.
     pub fn label(&self) -> String {
         [self.owner, ".", self.name].concat()
     }
@@ -321,6 +350,7 @@ fn rest_api_target(node: Node<'_>) -> Target<'_> {
     }
 }
 
+/// `path` with `key` added at the end.
 pub fn child(path: &Path, key: &str) -> Path {
     let mut path = path.clone();
     path.push(Seg::Key(key.into()));

@@ -9,6 +9,7 @@ pub struct LineIndex<'s> {
 }
 
 impl<'s> LineIndex<'s> {
+    /// Finds where each line of `source` starts.
     pub fn new(source: &'s str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(

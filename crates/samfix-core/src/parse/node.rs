@@ -16,8 +16,11 @@ pub struct Node<'t> {
 
 /// What a node is.
 pub enum Kind<'t> {
+    /// A scalar: its text and style.
     Scalar(Scalar<'t>),
+    /// A map.
     Map(Map<'t>),
+    /// A sequence.
     Seq(Seq<'t>),
     /// `*name`: the anchored node it stands for.
     Alias(Node<'t>),
@@ -33,6 +36,7 @@ pub struct Skipped {
     /// The value's [`Node::fingerprint`], in two halves: a `u128` field would make it
     /// 16-byte aligned, and larger.
     fingerprint: [u64; 2],
+    /// How the first boolean in the value is spelled (see [`Node::first_bool_spelling`]).
     pub first_bool: Option<BoolSpelling>,
 }
 
@@ -44,6 +48,7 @@ impl Skipped {
         }
     }
 
+    /// The value's [`Node::fingerprint`].
     pub fn fingerprint(&self) -> u128 {
         u128::from(self.fingerprint[0]) | (u128::from(self.fingerprint[1]) << 64)
     }
@@ -53,6 +58,7 @@ impl Skipped {
 /// spelling are the whole map's.
 #[derive(Debug, Clone, Default)]
 pub struct LeftOut {
+    /// How many entries are left out.
     pub len: usize,
     /// The sum of their entry fingerprints (see `fingerprint::entry`).
     pub sum: u128,
@@ -61,8 +67,11 @@ pub struct LeftOut {
 }
 
 #[derive(Debug, Clone, Copy)]
+/// A scalar's text and how it is written.
 pub struct Scalar<'t> {
+    /// The text it loads to: without quotes, escapes or block indentation.
     pub value: &'t str,
+    /// How it is written.
     pub style: ScalarStyle,
 }
 
@@ -83,6 +92,7 @@ pub struct Entry<'t> {
 }
 
 #[derive(Clone, Copy)]
+/// A sequence's items in order.
 pub struct Seq<'t> {
     tree: &'t Tree<'t>,
     start: u32,
@@ -91,14 +101,17 @@ pub struct Seq<'t> {
 }
 
 impl<'t> Map<'t> {
+    /// Whether it is written in flow style, `{...}`.
     pub fn flow(self) -> bool {
         self.tree.nodes[self.id as usize].flow
     }
 
+    /// How many entries it keeps (see [`Map::left_out`]).
     pub fn len(self) -> usize {
         self.len as usize
     }
 
+    /// Whether it keeps no entries.
     pub fn is_empty(self) -> bool {
         self.len == 0
     }
@@ -109,10 +122,12 @@ impl<'t> Map<'t> {
         (self.start..self.start + self.len).map(move |at| Entry { tree, at })
     }
 
+    /// The keys in the order written.
     pub fn keys(self) -> impl DoubleEndedIterator<Item = &'t str> {
         self.iter().map(Entry::key)
     }
 
+    /// The index of the entry for `key`.
     pub fn get_index_of(self, key: &str) -> Option<usize> {
         if self.len > SCANNED_UP_TO {
             let index = self.tree.indexes.get(&self.id)?;
@@ -121,10 +136,12 @@ impl<'t> Map<'t> {
         self.iter().position(|entry| entry.key() == key)
     }
 
+    /// The entry for `key`, not looking through merge keys (see [`Node::lookup`]).
     pub fn get(self, key: &str) -> Option<Entry<'t>> {
         self.get_index_of(key).and_then(|at| self.get_index(at))
     }
 
+    /// The entry at index `at`.
     pub fn get_index(self, at: usize) -> Option<Entry<'t>> {
         (at < self.len()).then(|| Entry {
             tree: self.tree,
@@ -132,10 +149,12 @@ impl<'t> Map<'t> {
         })
     }
 
+    /// The first entry.
     pub fn first(self) -> Option<Entry<'t>> {
         self.get_index(0)
     }
 
+    /// The last entry.
     pub fn last(self) -> Option<Entry<'t>> {
         self.len().checked_sub(1).and_then(|at| self.get_index(at))
     }
@@ -155,6 +174,7 @@ impl<'t> Entry<'t> {
         &self.tree.entries[self.at as usize]
     }
 
+    /// The key's text, as it loads.
     pub fn key(self) -> &'t str {
         self.tree.key_text(self.data())
     }
@@ -168,10 +188,12 @@ impl<'t> Entry<'t> {
         }
     }
 
+    /// How the key is written.
     pub fn key_style(self) -> ScalarStyle {
         self.data().key_style
     }
 
+    /// The value.
     pub fn value(self) -> Node<'t> {
         Node {
             tree: self.tree,
@@ -181,24 +203,29 @@ impl<'t> Entry<'t> {
 }
 
 impl<'t> Seq<'t> {
+    /// Whether it is written in flow style, `[...]`.
     pub fn flow(self) -> bool {
         self.flow
     }
 
+    /// How many items it has.
     pub fn len(self) -> usize {
         self.len as usize
     }
 
+    /// Whether it has no items.
     pub fn is_empty(self) -> bool {
         self.len == 0
     }
 
+    /// The items in order.
     pub fn items(self) -> impl DoubleEndedIterator<Item = Node<'t>> + ExactSizeIterator {
         let tree = self.tree;
         let ids = &tree.items[self.start as usize..(self.start + self.len) as usize];
         ids.iter().map(move |&id| Node { tree, id })
     }
 
+    /// The item at index `at`.
     pub fn get(self, at: usize) -> Option<Node<'t>> {
         (at < self.len()).then(|| Node {
             tree: self.tree,
@@ -256,6 +283,7 @@ impl fmt::Debug for Node<'_> {
 }
 
 impl<'t> Scalar<'t> {
+    /// The value it loads to: a plain scalar by YAML 1.1 resolution, any other a string.
     pub fn resolve(&self) -> Resolved<'t> {
         if self.style != ScalarStyle::Plain {
             return Resolved::Str(self.value);
@@ -269,6 +297,7 @@ impl<'t> Node<'t> {
         &self.tree.nodes[self.id as usize]
     }
 
+    /// Where the node is in its tree, for changing it (see [`Tree::replace`]).
     pub fn id(self) -> NodeId {
         NodeId(self.id)
     }
@@ -292,10 +321,12 @@ impl<'t> Node<'t> {
         self.data().anchored
     }
 
+    /// Whether it is an alias, `*name`.
     pub fn is_alias(self) -> bool {
         self.data().shape == Shape::Alias
     }
 
+    /// What the node is; an alias is [`Kind::Alias`], not what it stands for.
     pub fn kind(self) -> Kind<'t> {
         let tree = self.tree;
         let data = self.data();
@@ -336,6 +367,7 @@ impl<'t> Node<'t> {
         node
     }
 
+    /// The map, if the node is one (not following aliases).
     pub fn as_map(self) -> Option<Map<'t>> {
         match self.kind() {
             Kind::Map(map) => Some(map),
@@ -343,6 +375,7 @@ impl<'t> Node<'t> {
         }
     }
 
+    /// The sequence, if the node is one (not following aliases).
     pub fn as_seq(self) -> Option<Seq<'t>> {
         match self.kind() {
             Kind::Seq(seq) => Some(seq),
@@ -350,6 +383,7 @@ impl<'t> Node<'t> {
         }
     }
 
+    /// The scalar, if the node is one (not following aliases).
     pub fn as_scalar(self) -> Option<Scalar<'t>> {
         match self.kind() {
             Kind::Scalar(scalar) => Some(scalar),
@@ -369,6 +403,7 @@ impl<'t> Node<'t> {
         }
     }
 
+    /// Whether it is an untagged scalar that loads to null.
     pub fn is_null(self) -> bool {
         self.tag().is_none()
             && self

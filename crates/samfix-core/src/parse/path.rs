@@ -8,12 +8,16 @@ use compact_str::CompactString;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(untagged)]
 pub enum Seg {
+    /// A map key.
     Key(CompactString),
+    /// A sequence index.
     Index(usize),
 }
 
+/// The way from the document root to a node.
 pub type Path = Vec<Seg>;
 
+/// A path as people write it: keys joined by dots, indexes in brackets, as in `a.b[0].c`.
 pub fn display_path(path: &[Seg]) -> String {
     let mut out = String::new();
     for seg in path {
@@ -35,12 +39,14 @@ pub fn display_path(path: &[Seg]) -> String {
 pub struct ParseError {
     /// Where the problem is, as a byte offset into the source.
     pub offset: usize,
+    /// What is wrong.
     pub message: String,
     /// Another place the message is about, such as the first of two duplicate keys.
     pub related: Option<usize>,
 }
 
 impl ParseError {
+    /// An error at `offset`, saying `message`.
     pub fn new(offset: usize, message: impl Into<String>) -> Self {
         ParseError {
             offset,
@@ -49,6 +55,7 @@ impl ParseError {
         }
     }
 
+    /// The error, with `offset` as the other place it is about.
     pub fn with_related(mut self, offset: usize) -> Self {
         self.related = Some(offset);
         self

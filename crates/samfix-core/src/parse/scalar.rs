@@ -3,8 +3,11 @@
 /// How a boolean is written: `true`, `True` or `TRUE` (and their `false`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BoolSpelling {
+    /// `true` and `false`.
     Lower,
+    /// `True` and `False`.
     Title,
+    /// `TRUE` and `FALSE`.
     Upper,
 }
 
@@ -20,6 +23,7 @@ impl BoolSpelling {
         }
     }
 
+    /// The word for `value` in this spelling.
     pub fn word(self, value: bool) -> &'static str {
         match (self, value) {
             (BoolSpelling::Lower, true) => "true",
@@ -33,21 +37,32 @@ impl BoolSpelling {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a scalar is written.
 pub enum ScalarStyle {
+    /// Without quotes.
     Plain,
+    /// In single quotes, `'...'`.
     SingleQuoted,
+    /// In double quotes, `"..."`, with escapes.
     DoubleQuoted,
+    /// A literal block, `|`.
     Literal,
+    /// A folded block, `>`.
     Folded,
 }
 
 /// A YAML scalar read the way SAM tooling reads it (PyYAML, YAML 1.1 core types).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolved<'a> {
+    /// `null`, `~` or nothing.
     Null,
+    /// `true`/`false`, `yes`/`no` or `on`/`off`, in lower, title or upper case.
     Bool(bool),
+    /// An integer: decimal, `0x` hex, `0b` binary or `0` octal, with `_` allowed.
     Int(i128),
+    /// A float, as its text lowercased and without `_`.
     Float(String),
+    /// Anything else: a string.
     Str(&'a str),
 }
 

@@ -136,6 +136,7 @@ impl<'s> Tree<'s> {
         }
     }
 
+    /// The document's root node.
     pub fn root(&self) -> Node<'_> {
         self.node(self.root)
     }
