@@ -135,9 +135,8 @@ impl Operation {
             Some(Authorizer::Request { headers: identity }) => {
                 headers.extend(identity.iter().cloned());
             }
-            Some(Authorizer::Iam) => headers.extend(
-                ["Authorization", "X-Amz-Date", "X-Amz-Security-Token"].map(String::from),
-            ),
+            Some(Authorizer::Iam) => headers
+                .extend(["Authorization", "X-Amz-Date", "X-Amz-Security-Token"].map(String::from)),
             Some(Authorizer::Unknown) | None => {}
         }
         headers
@@ -179,28 +178,48 @@ impl<'t> ApiCors<'t> {
         let globals_path: Path = vec![Seg::Key("Globals".into()), Seg::Key("Api".into())];
         let own_setting = |key: &str| {
             let (node, path) = (own?, own_path.as_ref()?);
-            setting_in(node, path, key, WrittenIn::Api(api.id.clone()), template.root)
+            setting_in(
+                node,
+                path,
+                key,
+                WrittenIn::Api(api.id.clone()),
+                template.root,
+            )
         };
         let global_setting = |key: &str| {
             if ignores(key) {
                 return None;
             }
-            setting_in(globals?, &globals_path, key, WrittenIn::Globals, template.root)
+            setting_in(
+                globals?,
+                &globals_path,
+                key,
+                WrittenIn::Globals,
+                template.root,
+            )
         };
         let cors = read_cors(
             own_setting("Cors").filter(|s| !s.node.is_null()),
             global_setting("Cors").filter(|s| !s.node.is_null()),
             template.root,
         );
-        let gateway_responses = [own_setting("GatewayResponses"), global_setting("GatewayResponses")]
-            .into_iter()
-            .flatten()
-            .collect();
-        let auth_maps: Vec<Node> = [own.and_then(|p| p.get("Auth")), globals.filter(|_| !ignores("Auth")).and_then(|g| g.get("Auth"))]
-            .into_iter()
-            .flatten()
-            .filter(|auth| !is_intrinsic(*auth))
-            .collect();
+        let gateway_responses = [
+            own_setting("GatewayResponses"),
+            global_setting("GatewayResponses"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let auth_maps: Vec<Node> = [
+            own.and_then(|p| p.get("Auth")),
+            globals
+                .filter(|_| !ignores("Auth"))
+                .and_then(|g| g.get("Auth")),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|auth| !is_intrinsic(*auth))
+        .collect();
         let usage_plan = auth_maps
             .iter()
             .find_map(|auth| auth.get("UsagePlan"))
@@ -323,11 +342,17 @@ fn read_cors<'t>(
     };
     let field = |key: &str| {
         maps.iter().find_map(|map| {
-            setting_in(map.node.resolved(), &map.path, key, map.written_in.clone(), root)
-                .map(|mut field| {
-                    field.shared |= map.shared;
-                    field
-                })
+            setting_in(
+                map.node.resolved(),
+                &map.path,
+                key,
+                map.written_in.clone(),
+                root,
+            )
+            .map(|mut field| {
+                field.shared |= map.shared;
+                field
+            })
         })
     };
     Some(Cors {
@@ -434,4 +459,59 @@ pub fn literal_items(value: &str) -> Option<Vec<String>> {
             .filter(|item| !item.is_empty())
             .collect(),
     )
+}
+
+/// The definition of the authorizer `name` as `api` reads it: the entry of its own
+/// `Auth.Authorizers`, else of `Globals.Api.Auth.Authorizers` (unless it ignores `Auth`), as
+/// [`ApiCors::read`] finds it. `None` when neither defines it (`AWS_IAM` is never defined).
+pub fn authorizer_definition<'t>(
+    template: &Template<'t>,
+    api: &Api<'t>,
+    name: &str,
+) -> Option<Node<'t>> {
+    let ignores_auth = api
+        .node
+        .and_then(|p| p.get("IgnoreGlobals"))
+        .is_some_and(|ignore| ignores_global(ignore, "Auth"));
+    let global = template
+        .globals_api()
+        .filter(|_| !ignores_auth)
+        .and_then(|g| g.get("Auth"));
+    [api.node.and_then(|p| p.get("Auth")), global]
+        .into_iter()
+        .flatten()
+        .filter(|auth| !is_intrinsic(*auth))
+        .find_map(|auth| auth.get("Authorizers")?.get(name))
+}
+
+/// The authorizer `name` as SAM reads it for `api`, and [`Authorizer::Unknown`] wherever the
+/// header it reads would be a guess: an `Identity`, `Identity.Header`, `Identity.Headers` (or
+/// one of its items) or `FunctionPayloadType` that is not plain text, which
+/// [`ApiCors::read`] passes over.
+pub fn authorizer_strictly<'t>(template: &Template<'t>, api: &Api<'t>, name: &str) -> Authorizer {
+    if name == "AWS_IAM" {
+        return Authorizer::Iam;
+    }
+    let Some(definition) = authorizer_definition(template, api, name) else {
+        return Authorizer::Unknown;
+    };
+    let plain = |node: Node<'_>| !is_intrinsic(node) && node.as_str().is_some();
+    let identity = definition.get("Identity").filter(|i| !i.is_null());
+    let readable = identity.is_none_or(|identity| {
+        !is_intrinsic(identity)
+            && identity.resolved().as_map().is_some()
+            && identity.get("Header").is_none_or(plain)
+            && identity.get("Headers").is_none_or(|headers| {
+                !is_intrinsic(headers)
+                    && headers
+                        .resolved()
+                        .as_seq()
+                        .is_some_and(|seq| seq.items().all(plain))
+            })
+    }) && definition.get("FunctionPayloadType").is_none_or(plain);
+    if readable {
+        read_authorizer(definition)
+    } else {
+        Authorizer::Unknown
+    }
 }
