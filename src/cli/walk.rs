@@ -94,12 +94,21 @@ fn relative_to_cwd(path: &Path) -> PathBuf {
 }
 
 /// The files to check, in a stable order: named files as given, each directory's files
-/// sorted.
+/// sorted. A file reached twice (named twice, as `t.yaml` and `./t.yaml`, or named and
+/// walked) is checked once, where it first comes: two writers of one file would race.
 pub fn collect(paths: &[PathBuf], sam_only: bool, excludes: &Excludes) -> Vec<Target> {
     let mut targets = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    // A path that can't be resolved is kept as written: reading it reports the error.
+    let mut first_time = |path: &Path| {
+        seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    };
+    let mut stdin_taken = false;
     for path in paths {
         if path.as_os_str() == "-" {
-            targets.push(Target::Stdin);
+            if !std::mem::replace(&mut stdin_taken, true) {
+                targets.push(Target::Stdin);
+            }
         } else if path.is_dir() {
             if excludes.excludes(path, true) {
                 continue;
@@ -107,8 +116,13 @@ pub fn collect(paths: &[PathBuf], sam_only: bool, excludes: &Excludes) -> Vec<Ta
             let (mut found, errors) = walk(path, excludes);
             found.sort();
             targets.extend(errors.into_iter().map(Target::Unwalkable));
-            targets.extend(found.into_iter().map(|path| Target::File(path, true)));
-        } else if !excludes.excludes(path, false) {
+            targets.extend(
+                found
+                    .into_iter()
+                    .filter(|path| first_time(path))
+                    .map(|path| Target::File(path, true)),
+            );
+        } else if !excludes.excludes(path, false) && first_time(path) {
             targets.push(Target::File(path.clone(), sam_only));
         }
     }
