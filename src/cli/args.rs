@@ -40,8 +40,8 @@ pub struct Args {
     #[arg(long, group = "mode")]
     pub diff: bool,
 
-    /// Apply the fixes in place (with `-`, print the fixed template).
-    #[arg(long, group = "mode")]
+    /// Apply the fixes in place (with `-`, print the fixed template). `--fix` is the same.
+    #[arg(long, group = "mode", alias = "fix")]
     pub write: bool,
 
     /// How to fix a key that reaches the preflight.
@@ -59,7 +59,7 @@ pub struct Args {
     /// How findings are printed: diagnostics for people, one JSON document
     /// (`docs/json-format.md`), SARIF 2.1.0 for code scanning, or GitHub workflow commands
     /// (`::warning file=...`) that annotate a pull request.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(long, value_enum, default_value_t = Format::Human, alias = "output-format")]
     pub format: Format,
 
     /// When the human report is coloured; `auto` colours a terminal unless `NO_COLOR` is set.
@@ -69,6 +69,11 @@ pub struct Args {
     /// Print the findings only, without the closing summary line.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Exit 0 even when something is left to fix; 2 still means a file could not be
+    /// checked.
+    #[arg(long)]
+    pub exit_zero: bool,
 
     /// Skip files and directories matching this gitignore-style glob, walked or named
     /// (repeatable).

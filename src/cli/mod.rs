@@ -25,11 +25,23 @@ pub fn run() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     ExitCode::from(run_with(
-        Args::parse(),
+        Args::parse_from(without_check_word(std::env::args_os())),
         check_rules,
         &mut stdout,
         &mut stderr,
     ))
+}
+
+/// The arguments without a leading `check`, as ruff takes `ruff check .`: samfix's only
+/// action is checking. A file named `check` in the current directory is still a path.
+fn without_check_word(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<_> = args.into_iter().collect();
+    if args.get(1).is_some_and(|word| word == "check") && !std::path::Path::new("check").exists() {
+        args.remove(1);
+    }
+    args
 }
 
 /// Whether a stream gets colour: `--color`, then `NO_COLOR` (set and not empty, as
@@ -123,7 +135,12 @@ pub fn run_with(
         report_style: style(args.color, report_is_terminal, no_color),
         error_style: style(args.color, std::io::stderr().is_terminal(), no_color),
     };
-    printer.print(&processed, stdout, stderr)
+    let code = printer.print(&processed, stdout, stderr);
+    if args.exit_zero && code == 1 {
+        0
+    } else {
+        code
+    }
 }
 
 /// How the reports are printed.

@@ -1,0 +1,65 @@
+//! ruff's spellings mean the same in samfix: `check` as a first word, `--fix`,
+//! `--output-format`, and `--exit-zero`.
+
+use std::path::Path;
+use std::process::Command;
+
+fn samfix(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_samfix"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+    (out.status.code().unwrap(), text)
+}
+
+fn with_template() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.yaml"),
+        include_str!("../examples/template.yaml"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn check_as_a_first_word_is_the_default_mode() {
+    let dir = with_template();
+    assert_eq!(
+        samfix(dir.path(), &["check", "t.yaml"]),
+        samfix(dir.path(), &["t.yaml"])
+    );
+    let (code, text) = samfix(dir.path(), &["check", "."]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("1 file checked"), "{text}");
+}
+
+#[test]
+fn a_file_named_check_is_still_a_path() {
+    let dir = with_template();
+    std::fs::rename(dir.path().join("t.yaml"), dir.path().join("check")).unwrap();
+    let (code, text) = samfix(dir.path(), &["check"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("--> check:"), "{text}");
+}
+
+#[test]
+fn fix_writes_and_output_format_chooses_the_format() {
+    let dir = with_template();
+    let (code, json) = samfix(dir.path(), &["--output-format", "json", "t.yaml"]);
+    assert_eq!(code, 1);
+    assert!(json.starts_with("{\n  \"schema_version\""), "{json}");
+    let (code, text) = samfix(dir.path(), &["check", "--fix", "t.yaml"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(samfix(dir.path(), &["t.yaml"]).0, 0, "the file was fixed");
+}
+
+#[test]
+fn exit_zero_leaves_errors_failing() {
+    let dir = with_template();
+    assert_eq!(samfix(dir.path(), &["--exit-zero", "t.yaml"]).0, 0);
+    std::fs::write(dir.path().join("bad.yaml"), "a: [").unwrap();
+    assert_eq!(samfix(dir.path(), &["--exit-zero", "bad.yaml"]).0, 2);
+}
