@@ -1,58 +1,17 @@
 //! The command line as a user meets it: exit codes, streams, and what is written.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
-#[path = "support/compact.rs"]
-mod compact;
-use compact::compact;
+mod common;
 
-fn samfix(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_samfix"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn with_stdin(args: &[&str], input: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_samfix"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-/// A temporary directory holding copies of the named fixtures.
-fn workspace(names: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for name in names {
-        std::fs::copy(fixture(name), dir.path().join(name)).unwrap();
-    }
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{compact, fixture, samfix, temp_dir_with, temp_dir_with_fixtures, Samfix};
 
 #[test]
 fn check_reports_the_key_and_exits_1() {
-    let dir = workspace(&["resource_key.yaml"]);
+    let dir = temp_dir_with_fixtures(&["resource_key.yaml"]);
     let out = samfix(&["resource_key.yaml"], dir.path());
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = text(&out.stdout);
+    assert_eq!(out.code, Some(1));
+    let stdout = out.stdout;
     assert!(
         stdout.starts_with(
             "error[api-key-on-preflight]: `SampleApi` requires an API key on its CORS preflight"
@@ -75,16 +34,11 @@ fn check_reports_the_key_and_exits_1() {
 
 #[test]
 fn nothing_to_fix_exits_0_and_write_leaves_the_file_alone() {
-    let dir = workspace(&["nothing_to_fix.yaml"]);
+    let dir = temp_dir_with_fixtures(&["nothing_to_fix.yaml"]);
     let before = std::fs::read(dir.path().join("nothing_to_fix.yaml")).unwrap();
+    assert_eq!(samfix(&["nothing_to_fix.yaml"], dir.path()).code, Some(0));
     assert_eq!(
-        samfix(&["nothing_to_fix.yaml"], dir.path()).status.code(),
-        Some(0)
-    );
-    assert_eq!(
-        samfix(&["--write", "nothing_to_fix.yaml"], dir.path())
-            .status
-            .code(),
+        samfix(&["--write", "nothing_to_fix.yaml"], dir.path()).code,
         Some(0)
     );
     assert_eq!(
@@ -95,13 +49,14 @@ fn nothing_to_fix_exits_0_and_write_leaves_the_file_alone() {
 
 #[test]
 fn write_fixes_in_place_and_a_second_run_changes_nothing() {
-    let dir = workspace(&["globals_everywhere.yaml", "crlf_bom.yaml"]);
+    let dir = temp_dir_with_fixtures(&["globals_everywhere.yaml", "crlf_bom.yaml"]);
     let out = samfix(
         &["--write", "globals_everywhere.yaml", "crlf_bom.yaml"],
         dir.path(),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout)
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out
+        .stdout
         .ends_with("2 files checked: 3 findings, 3 fixable, 2 files fixed, 0 errors\n"));
     let fixed: Vec<Vec<u8>> = ["globals_everywhere.yaml", "crlf_bom.yaml"]
         .iter()
@@ -120,17 +75,15 @@ fn write_fixes_in_place_and_a_second_run_changes_nothing() {
         &["--write", "globals_everywhere.yaml", "crlf_bom.yaml"],
         dir.path(),
     );
-    assert_eq!(again.status.code(), Some(0));
-    assert!(text(&again.stdout).contains("0 findings"));
+    assert_eq!(again.code, Some(0));
+    assert!(again.stdout.contains("0 findings"));
     let after: Vec<Vec<u8>> = ["globals_everywhere.yaml", "crlf_bom.yaml"]
         .iter()
         .map(|n| std::fs::read(dir.path().join(n)).unwrap())
         .collect();
     assert_eq!(fixed, after);
     assert_eq!(
-        samfix(&["globals_everywhere.yaml", "crlf_bom.yaml"], dir.path())
-            .status
-            .code(),
+        samfix(&["globals_everywhere.yaml", "crlf_bom.yaml"], dir.path()).code,
         Some(0)
     );
 }
@@ -139,14 +92,11 @@ fn write_fixes_in_place_and_a_second_run_changes_nothing() {
 #[test]
 fn write_keeps_the_mode_and_replaces_a_symlinks_target() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = workspace(&["resource_key.yaml"]);
+    let dir = temp_dir_with_fixtures(&["resource_key.yaml"]);
     let real = dir.path().join("resource_key.yaml");
     std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
     std::os::unix::fs::symlink("resource_key.yaml", dir.path().join("link.yaml")).unwrap();
-    assert_eq!(
-        samfix(&["--write", "link.yaml"], dir.path()).status.code(),
-        Some(0)
-    );
+    assert_eq!(samfix(&["--write", "link.yaml"], dir.path()).code, Some(0));
     assert!(std::fs::symlink_metadata(dir.path().join("link.yaml"))
         .unwrap()
         .file_type()
@@ -162,13 +112,13 @@ fn write_keeps_the_mode_and_replaces_a_symlinks_target() {
 
 #[test]
 fn diff_is_a_patch_git_applies_to_the_same_result_as_write() {
-    let dir = workspace(&["resource_key.yaml", "json_template.json"]);
+    let dir = temp_dir_with_fixtures(&["resource_key.yaml", "json_template.json"]);
     let out = samfix(
         &["--diff", "resource_key.yaml", "json_template.json"],
         dir.path(),
     );
-    assert_eq!(out.status.code(), Some(1));
-    let patch = text(&out.stdout);
+    assert_eq!(out.code, Some(1));
+    let patch = out.stdout;
     assert!(
         patch.starts_with("--- a/resource_key.yaml\n+++ b/resource_key.yaml\n"),
         "{patch}"
@@ -182,7 +132,7 @@ fn diff_is_a_patch_git_applies_to_the_same_result_as_write() {
     };
     assert_eq!((changed('-'), changed('+')), (1, 2), "{yaml_part}");
     assert!(
-        text(&out.stderr).contains("api-key-on-preflight"),
+        out.stderr.contains("api-key-on-preflight"),
         "the report goes to stderr"
     );
 
@@ -196,9 +146,13 @@ fn diff_is_a_patch_git_applies_to_the_same_result_as_write() {
     };
     assert!(git(&["init", "-q"]).status.success());
     let applied = git(&["apply", "fix.patch"]);
-    assert!(applied.status.success(), "{}", text(&applied.stderr));
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
 
-    let written = workspace(&["resource_key.yaml", "json_template.json"]);
+    let written = temp_dir_with_fixtures(&["resource_key.yaml", "json_template.json"]);
     samfix(
         &["--write", "resource_key.yaml", "json_template.json"],
         written.path(),
@@ -213,9 +167,9 @@ fn diff_is_a_patch_git_applies_to_the_same_result_as_write() {
 
 #[test]
 fn the_seed_typo_is_reported_with_a_suggestion() {
-    let dir = workspace(&["seed_typo.yaml"]);
+    let dir = temp_dir_with_fixtures(&["seed_typo.yaml"]);
     let out = samfix(&["seed_typo.yaml"], dir.path());
-    let stdout = text(&out.stdout);
+    let stdout = out.stdout;
     assert!(
         stdout.contains("warning: `RestApiId` of event `SampleFunction.Api` refers to `SampleAPI`, which is not a resource in this template\n  --> seed_typo.yaml:22:29\n"),
         "{stdout}"
@@ -232,26 +186,29 @@ fn the_seed_typo_is_reported_with_a_suggestion() {
 
 #[test]
 fn stdin_is_read_and_write_prints_the_fixed_template() {
-    let source = std::fs::read(fixture("resource_key.yaml")).unwrap();
-    let check = with_stdin(&["-"], &source);
-    assert_eq!(check.status.code(), Some(1));
-    assert!(text(&check.stdout).contains("\n --> <stdin>:9:9\n"));
+    let source = std::fs::read_to_string(fixture("resource_key.yaml")).unwrap();
+    let check = Samfix::new(&["-"]).input(source.as_bytes()).run();
+    assert_eq!(check.code, Some(1));
+    assert!(check.stdout.contains("\n --> <stdin>:9:9\n"));
 
-    let fixed = with_stdin(&["--write", "-"], &source);
-    assert_eq!(fixed.status.code(), Some(0));
-    let expected = samfix::check(&text(&source), samfix::Strategy::Auto)
+    let fixed = Samfix::new(&["--write", "-"])
+        .input(source.as_bytes())
+        .run();
+    assert_eq!(fixed.code, Some(0));
+    let expected = samfix::check(&source, samfix::Strategy::Auto)
         .unwrap()
         .fixed
         .unwrap();
-    assert_eq!(text(&fixed.stdout), expected);
+    assert_eq!(fixed.stdout, expected);
 
-    let clean = std::fs::read(fixture("nothing_to_fix.yaml")).unwrap();
-    assert_eq!(with_stdin(&["--write", "-"], &clean).stdout, clean);
+    let clean = std::fs::read_to_string(fixture("nothing_to_fix.yaml")).unwrap();
+    let unchanged = Samfix::new(&["--write", "-"]).input(clean.as_bytes()).run();
+    assert_eq!(unchanged.stdout, clean);
 }
 
 #[test]
 fn bad_input_is_named_with_line_and_column_and_other_files_still_get_fixed() {
-    let dir = workspace(&["resource_key.yaml"]);
+    let dir = temp_dir_with_fixtures(&["resource_key.yaml"]);
     std::fs::write(
         dir.path().join("broken.yaml"),
         "Resources:\n  Api:\n    Type: [unclosed\n",
@@ -262,8 +219,8 @@ fn bad_input_is_named_with_line_and_column_and_other_files_still_get_fixed() {
         &["--write", "broken.yaml", "latin1.yaml", "resource_key.yaml"],
         dir.path(),
     );
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = compact(&text(&out.stderr));
+    assert_eq!(out.code, Some(2));
+    let stderr = compact(&out.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{stderr}");
     assert!(
@@ -286,28 +243,26 @@ fn bad_input_is_named_with_line_and_column_and_other_files_still_get_fixed() {
 
 #[test]
 fn duplicate_keys_name_both_places() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("dup.yaml"),
+    let dir = temp_dir_with(&[(
+        "dup.yaml",
         "Resources:\n  A:\n    Type: X\n  A:\n    Type: Y\n",
-    )
-    .unwrap();
+    )]);
     let out = samfix(&["dup.yaml"], dir.path());
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, Some(2));
     assert_eq!(
-        compact(&text(&out.stderr)),
+        compact(&out.stderr),
         "dup.yaml:4:3: error: duplicate key `A` (first at line 2, column 3)\n"
     );
     assert!(
-        text(&out.stderr).contains("2 |   A:\n  |   - first here\n"),
+        out.stderr.contains("2 |   A:\n  |   - first here\n"),
         "the first key is shown too: {}",
-        text(&out.stderr)
+        out.stderr
     );
 }
 
 #[test]
 fn directories_are_walked_for_sam_templates_only() {
-    let dir = workspace(&[
+    let dir = temp_dir_with_fixtures(&[
         "resource_key.yaml",
         "json_template.json",
         "nothing_to_fix.yaml",
@@ -327,8 +282,8 @@ fn directories_are_walked_for_sam_templates_only() {
     )
     .unwrap();
     let out = samfix(&["."], dir.path());
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = text(&out.stdout);
+    assert_eq!(out.code, Some(1));
+    let stdout = out.stdout;
     let files: Vec<&str> = stdout
         .lines()
         .filter_map(|l| {
@@ -352,13 +307,15 @@ fn directories_are_walked_for_sam_templates_only() {
 
 #[test]
 fn events_strategy_refuses_a_definition_body_and_says_why() {
-    let dir = workspace(&["definition_body.yaml"]);
+    let dir = temp_dir_with_fixtures(&["definition_body.yaml"]);
     let out = samfix(
         &["--write", "--strategy", "events", "definition_body.yaml"],
         dir.path(),
     );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stdout).contains("needs a human: `Api` has its own `DefinitionBody`"));
+    assert_eq!(out.code, Some(1));
+    assert!(out
+        .stdout
+        .contains("needs a human: `Api` has its own `DefinitionBody`"));
     assert_eq!(
         std::fs::read(dir.path().join("definition_body.yaml")).unwrap(),
         std::fs::read(fixture("definition_body.yaml")).unwrap()
@@ -369,7 +326,6 @@ fn events_strategy_refuses_a_definition_body_and_says_why() {
 /// text costs, and the fix is written.
 #[test]
 fn an_alias_bomb_is_fixed_without_expanding() {
-    let dir = tempfile::tempdir().unwrap();
     let mut lines = vec!["a0: &a0 [x, x, x, x, x, x, x, x, x, x]".to_string()];
     for i in 1..10 {
         lines.push(format!(
@@ -380,9 +336,9 @@ fn an_alias_bomb_is_fixed_without_expanding() {
     let api = "Resources: {X: {Type: AWS::Serverless::Api, Properties: {Cors: x, Auth: {ApiKeyRequired: *a9}}}}";
     lines.push(api.into());
     let bomb = lines.join("\n") + "\n";
-    std::fs::write(dir.path().join("bomb.yaml"), &bomb).unwrap();
+    let dir = temp_dir_with(&[("bomb.yaml", &bomb)]);
     let out = samfix(&["--write", "bomb.yaml"], dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("bomb.yaml")).unwrap(),
         bomb.replace(
@@ -394,7 +350,7 @@ fn an_alias_bomb_is_fixed_without_expanding() {
 
 #[test]
 fn a_broken_sam_template_in_a_directory_is_reported_and_sam_only_skips_other_named_files() {
-    let dir = workspace(&["resource_key.yaml"]);
+    let dir = temp_dir_with_fixtures(&["resource_key.yaml"]);
     std::fs::write(
         dir.path().join("broken.yaml"),
         "Transform: AWS::Serverless-2016-10-31\nResources: [\n",
@@ -406,23 +362,26 @@ fn a_broken_sam_template_in_a_directory_is_reported_and_sam_only_skips_other_nam
     )
     .unwrap();
     let walked = samfix(&["."], dir.path());
-    assert_eq!(walked.status.code(), Some(2));
+    assert_eq!(walked.code, Some(2));
     assert!(
-        compact(&text(&walked.stderr)).starts_with("broken.yaml:2:12: error: unclosed bracket"),
+        compact(&walked.stderr).starts_with("broken.yaml:2:12: error: unclosed bracket"),
         "{}",
-        text(&walked.stderr)
+        walked.stderr
     );
-    assert!(text(&walked.stdout).ends_with("2 files checked: 1 finding, 1 fixable, 1 error\n"));
+    assert!(walked
+        .stdout
+        .ends_with("2 files checked: 1 finding, 1 fixable, 1 error\n"));
 
     let hook = samfix(
         &["--write", "--sam-only", "chart.yaml", "resource_key.yaml"],
         dir.path(),
     );
-    assert_eq!(hook.status.code(), Some(0), "{}", text(&hook.stderr));
-    assert!(text(&hook.stdout)
+    assert_eq!(hook.code, Some(0), "{}", hook.stderr);
+    assert!(hook
+        .stdout
         .ends_with("1 file checked: 1 finding, 1 fixable, 1 file fixed, 0 errors\n"));
     assert_eq!(
-        samfix(&["chart.yaml"], dir.path()).status.code(),
+        samfix(&["chart.yaml"], dir.path()).code,
         Some(2),
         "a named file is checked without --sam-only"
     );
@@ -430,14 +389,14 @@ fn a_broken_sam_template_in_a_directory_is_reported_and_sam_only_skips_other_nam
 
 #[test]
 fn github_format_annotates_findings_warnings_and_errors() {
-    let dir = workspace(&["seed_typo.yaml"]);
+    let dir = temp_dir_with_fixtures(&["seed_typo.yaml"]);
     std::fs::write(dir.path().join("bad.yaml"), "a: [\n").unwrap();
     let out = samfix(
         &["--format", "github", "seed_typo.yaml", "bad.yaml"],
         dir.path(),
     );
-    assert_eq!(out.status.code(), Some(2));
-    let stdout = text(&out.stdout);
+    assert_eq!(out.code, Some(2));
+    let stdout = out.stdout;
     let commands: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
     assert_eq!(commands.len(), 3, "{stdout}");
     assert!(commands[0].starts_with(
@@ -451,26 +410,26 @@ fn github_format_annotates_findings_warnings_and_errors() {
         "::error file=bad.yaml,line=1,col=4,title=samfix%3A error::unclosed bracket '['"
     );
     assert_eq!(
-        compact(&text(&out.stderr)),
+        compact(&out.stderr),
         "bad.yaml:1:4: error: unclosed bracket '['\n"
     );
 }
 
 #[test]
 fn select_and_ignore_choose_the_rules() {
-    let dir = workspace(&["authorizer_and_key.yaml"]);
+    let dir = temp_dir_with_fixtures(&["authorizer_and_key.yaml"]);
     let rules_reported = |args: &[&str]| {
         let mut all = args.to_vec();
         all.push("authorizer_and_key.yaml");
         let out = samfix(&all, dir.path());
-        let stdout = text(&out.stdout);
+        let stdout = out.stdout;
         let mut rules: Vec<String> = stdout
             .lines()
             .filter_map(|l| l.strip_prefix("error["))
             .filter_map(|l| l.split(']').next().map(str::to_string))
             .collect();
         rules.dedup();
-        (out.status.code(), rules)
+        (out.code, rules)
     };
     let both = [
         "api-key-on-preflight",
@@ -498,7 +457,7 @@ fn select_and_ignore_choose_the_rules() {
         ],
         dir.path(),
     );
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.code, Some(0));
     let fixed = std::fs::read_to_string(dir.path().join("authorizer_and_key.yaml")).unwrap();
     assert!(fixed.contains("AddDefaultAuthorizerToCorsPreflight: false"));
     assert!(
@@ -506,8 +465,9 @@ fn select_and_ignore_choose_the_rules() {
         "the ignored rule is left alone"
     );
     let unknown = samfix(&["--select", "no-such-rule", "."], dir.path());
-    assert_eq!(unknown.status.code(), Some(2));
-    assert!(text(&unknown.stderr)
+    assert_eq!(unknown.code, Some(2));
+    assert!(unknown
+        .stderr
         .contains("possible values: api-key-on-preflight, authorizer-on-preflight"));
 }
 
@@ -516,12 +476,10 @@ fn explain_prints_the_rule_page_from_docs() {
     let dir = tempfile::tempdir().unwrap();
     for rule in ["api-key-on-preflight", "authorizer-on-preflight"] {
         let out = samfix(&["--explain", rule], dir.path());
-        assert_eq!(out.status.code(), Some(0));
-        let page = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/rules/{rule}.md")),
-        )
-        .unwrap();
-        assert_eq!(text(&out.stdout), page);
+        assert_eq!(out.code, Some(0));
+        let page =
+            std::fs::read_to_string(common::repo_path(&format!("docs/rules/{rule}.md"))).unwrap();
+        assert_eq!(out.stdout, page);
         for section in [
             "## What it finds",
             "## Why it breaks browsers",

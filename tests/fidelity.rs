@@ -5,15 +5,12 @@
 
 mod common;
 
-use common::snapshot_of;
+use common::{files_in, snapshot_of, snapshot_settings};
 use samfix::Strategy;
 
 #[test]
 fn fidelity() {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| {
+    snapshot_settings().bind(|| {
         insta::glob!("fidelity/*", |path| {
             insta::assert_snapshot!(snapshot_of(path));
         });
@@ -25,8 +22,7 @@ fn fidelity() {
 #[test]
 fn fixes_stay_valid_in_their_own_format() {
     let mut fixes = 0;
-    for entry in std::fs::read_dir("tests/fidelity").unwrap() {
-        let path = entry.unwrap().path();
+    for path in files_in("tests/fidelity") {
         let source = std::fs::read_to_string(&path).unwrap();
         let json = path.extension().is_some_and(|e| e == "json");
         if json {

@@ -2,14 +2,11 @@
 
 mod common;
 
-use common::snapshot_of;
+use common::{snapshot_of, snapshot_settings};
 
 #[test]
 fn fixtures() {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| {
+    snapshot_settings().bind(|| {
         insta::glob!("fixtures/*", |path| {
             insta::assert_snapshot!(snapshot_of(path));
         });

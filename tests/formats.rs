@@ -3,29 +3,21 @@
 //! both streams; the SARIF checked against the SARIF 2.1.0 schema; the JSON's documentation
 //! checked against its fields; and the subcommands beside the paths.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use common::{
+    repo_path, samfix, snapshot_settings, temp_copy_of, temp_dir_with, Run, Samfix, ROOT,
+};
 
-/// Exit status, stdout and stderr of samfix run from the repository's root.
-fn samfix(args: &[&str], dir: &Path) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_samfix"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap();
-    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
-    (out.status.code(), text(out.stdout), text(out.stderr))
-}
-
-fn snapshot(name: &str, args: &[&str]) {
-    let (code, stdout, stderr) = samfix(args, Path::new(ROOT));
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_description(format!("samfix {}", args.join(" ")));
+/// Pins a run's exit status and both streams as the snapshot `name`.
+fn pin(name: &str, description: &str, run: Run) {
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = run;
+    let mut settings = snapshot_settings();
+    settings.set_description(description);
     settings.set_omit_expression(true);
     settings.bind(|| {
         insta::assert_snapshot!(
@@ -33,6 +25,15 @@ fn snapshot(name: &str, args: &[&str]) {
             format!("exit status: {code:?}\n--- stdout\n{stdout}--- stderr\n{stderr}")
         );
     });
+}
+
+/// Pins samfix run from the repository's root with `args`.
+fn snapshot(name: &str, args: &[&str]) {
+    pin(
+        name,
+        &format!("samfix {}", args.join(" ")),
+        Samfix::new(args).run(),
+    );
 }
 
 #[test]
@@ -68,43 +69,17 @@ fn github() {
     snapshot("formats-github", &["--format", "github", "tests/mixed"]);
 }
 
-/// A copy of `tests/mixed/` in a new directory.
-fn mixed_copy() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(&Path::new(ROOT).join("tests/mixed"), dir.path());
-    dir
-}
-
 /// `--write` says what it wrote and what is left; a second run finds only what needs a
 /// human.
 #[test]
 fn write_reports_what_it_wrote() {
-    let dir = mixed_copy();
-    let (code, stdout, stderr) = samfix(&["--write", "--color", "never", "."], dir.path());
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_description("samfix --write --color never . (in a copy of tests/mixed)");
-    settings.set_omit_expression(true);
-    settings.bind(|| {
-        insta::assert_snapshot!(
-            "formats-write",
-            format!("exit status: {code:?}\n--- stdout\n{stdout}--- stderr\n{stderr}")
-        );
-    });
-    let (_, again, _) = samfix(&["--format", "json", "."], dir.path());
+    let dir = temp_copy_of("tests/mixed");
+    pin(
+        "formats-write",
+        "samfix --write --color never . (in a copy of tests/mixed)",
+        samfix(&["--write", "--color", "never", "."], dir.path()),
+    );
+    let again = samfix(&["--format", "json", "."], dir.path()).stdout;
     let report: serde_json::Value = serde_json::from_str(&again).unwrap();
     let left: Vec<&str> = report["files"]
         .as_array()
@@ -124,10 +99,11 @@ fn write_reports_what_it_wrote() {
 #[test]
 fn diff_keeps_stdout_for_the_patch_in_every_format() {
     for format in ["human", "json", "sarif", "github"] {
-        let (code, stdout, stderr) = samfix(
-            &["--diff", "--format", format, "tests/mixed/catalog.yaml"],
-            Path::new(ROOT),
-        );
+        let Run {
+            code,
+            stdout,
+            stderr,
+        } = Samfix::new(&["--diff", "--format", format, "tests/mixed/catalog.yaml"]).run();
         assert_eq!(code, Some(1), "{format}");
         assert!(
             stdout.starts_with("--- a/tests/mixed/catalog.yaml\n+++ b/tests/mixed/catalog.yaml\n"),
@@ -143,17 +119,11 @@ fn diff_keeps_stdout_for_the_patch_in_every_format() {
 #[test]
 fn colour_follows_the_flag_and_no_color() {
     let has_escapes = |args: &[&str], no_color: Option<&str>| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_samfix"));
-        command
-            .args(args)
-            .arg("tests/mixed/catalog.yaml")
-            .current_dir(ROOT);
-        match no_color {
-            Some(value) => command.env("NO_COLOR", value),
-            None => command.env_remove("NO_COLOR"),
-        };
-        let out = command.output().unwrap();
-        String::from_utf8(out.stdout).unwrap().contains('\u{1b}')
+        let mut run = Samfix::new(&[args, &["tests/mixed/catalog.yaml"]].concat());
+        if let Some(value) = no_color {
+            run = run.env("NO_COLOR", value);
+        }
+        run.run().stdout.contains('\u{1b}')
     };
     assert!(has_escapes(&["--color", "always"], None));
     assert!(
@@ -177,8 +147,7 @@ fn sarif_schema() -> jsonschema::Validator {
 }
 
 fn sarif_of(args: &[&str]) -> serde_json::Value {
-    let (_, stdout, _) = samfix(args, Path::new(ROOT));
-    serde_json::from_str(&stdout).unwrap()
+    serde_json::from_str(&Samfix::new(args).run().stdout).unwrap()
 }
 
 #[test]
@@ -192,8 +161,7 @@ fn sarif_is_valid_sarif_2_1_0() {
     ] {
         let log = if args.contains(&"--diff") {
             // With --diff the report goes to stderr; stdout is the patch.
-            let (_, _, stderr) = samfix(args, Path::new(ROOT));
-            serde_json::from_str(&stderr).unwrap()
+            serde_json::from_str(&Samfix::new(args).run().stderr).unwrap()
         } else {
             sarif_of(args)
         };
@@ -237,8 +205,10 @@ fn the_sarif_schema_check_rejects_a_broken_log() {
 /// Every field name in the JSON report is documented in `docs/json-format.md`.
 #[test]
 fn json_fields_are_documented() {
-    let doc = std::fs::read_to_string(format!("{ROOT}/docs/json-format.md")).unwrap();
-    let (_, stdout, _) = samfix(&["--format", "json", "tests/mixed"], Path::new(ROOT));
+    let doc = std::fs::read_to_string(repo_path("docs/json-format.md")).unwrap();
+    let stdout = Samfix::new(&["--format", "json", "tests/mixed"])
+        .run()
+        .stdout;
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["schema_version"], 1);
     assert!(
@@ -273,7 +243,7 @@ fn json_fields_are_documented() {
 #[test]
 fn output_order_is_the_sorted_paths_whatever_the_threads() {
     let dir = tempfile::tempdir().unwrap();
-    let template = std::fs::read_to_string(format!("{ROOT}/tests/mixed/catalog.yaml")).unwrap();
+    let template = std::fs::read_to_string(repo_path("tests/mixed/catalog.yaml")).unwrap();
     let mut names: Vec<String> = (0..60)
         .map(|i| format!("t{:02}.yaml", (i * 37) % 60))
         .collect();
@@ -288,7 +258,7 @@ fn output_order_is_the_sorted_paths_whatever_the_threads() {
     }
     names.sort();
     for _ in 0..3 {
-        let (code, stdout, _) = samfix(&["--format", "json", "."], dir.path());
+        let Run { code, stdout, .. } = samfix(&["--format", "json", "."], dir.path());
         assert_eq!(code, Some(1));
         let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         let paths: Vec<&str> = report["files"]
@@ -305,22 +275,17 @@ fn output_order_is_the_sorted_paths_whatever_the_threads() {
 /// applies to walked and named files alike.
 #[test]
 fn ignore_files_and_exclude_choose_the_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let template = std::fs::read_to_string(format!("{ROOT}/tests/mixed/catalog.yaml")).unwrap();
-    for name in [
-        "kept.yaml",
-        "gitignored.yaml",
-        "build/out.yaml",
-        "vendor/lib.yaml",
-    ] {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, &template).unwrap();
-    }
-    std::fs::write(dir.path().join(".gitignore"), "gitignored.yaml\n").unwrap();
-    std::fs::write(dir.path().join(".ignore"), "build/\n").unwrap();
+    let template = std::fs::read_to_string(repo_path("tests/mixed/catalog.yaml")).unwrap();
+    let dir = temp_dir_with(&[
+        ("kept.yaml", template.as_str()),
+        ("gitignored.yaml", &template),
+        ("build/out.yaml", &template),
+        ("vendor/lib.yaml", &template),
+        (".gitignore", "gitignored.yaml\n"),
+        (".ignore", "build/\n"),
+    ]);
     let checked = |args: &[&str]| {
-        let (_, stdout, _) = samfix(args, dir.path());
+        let stdout = samfix(args, dir.path()).stdout;
         let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         report["files"]
             .as_array()
@@ -358,18 +323,18 @@ fn ignore_files_and_exclude_choose_the_files() {
 #[test]
 fn completions_and_man_page_are_subcommands_beside_the_paths() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, stdout, _) = samfix(&["completions", "bash"], dir.path());
+    let Run { code, stdout, .. } = samfix(&["completions", "bash"], dir.path());
     assert_eq!(code, Some(0));
     assert!(stdout.contains("complete -F _samfix"), "{stdout}");
     assert!(stdout.contains("--exclude"), "{stdout}");
-    let (code, stdout, _) = samfix(&["completions", "zsh"], dir.path());
+    let Run { code, stdout, .. } = samfix(&["completions", "zsh"], dir.path());
     assert_eq!(code, Some(0));
     assert!(stdout.starts_with("#compdef samfix"), "{stdout}");
-    let (code, stdout, _) = samfix(&["man"], dir.path());
+    let Run { code, stdout, .. } = samfix(&["man"], dir.path());
     assert_eq!(code, Some(0));
     assert!(stdout.contains(".TH samfix 1"), "{stdout}");
     assert!(stdout.contains("\\-\\-format"), "{stdout}");
-    let (code, stdout, _) = samfix(&["help"], dir.path());
+    let Run { code, stdout, .. } = samfix(&["help"], dir.path());
     assert_eq!(code, Some(0));
     assert!(
         stdout.contains("Usage: samfix [OPTIONS] [PATHS]..."),
@@ -377,19 +342,19 @@ fn completions_and_man_page_are_subcommands_beside_the_paths() {
     );
 
     // Paths still work, `samfix` alone checks `.`, and `./completions` is a file.
-    let template = std::fs::read_to_string(format!("{ROOT}/tests/mixed/catalog.yaml")).unwrap();
+    let template = std::fs::read_to_string(repo_path("tests/mixed/catalog.yaml")).unwrap();
     std::fs::write(dir.path().join("completions"), &template).unwrap();
     std::fs::write(dir.path().join("api.yaml"), &template).unwrap();
-    let (code, stdout, _) = samfix(&["--color", "never", "./completions"], dir.path());
+    let Run { code, stdout, .. } = samfix(&["--color", "never", "./completions"], dir.path());
     assert_eq!(code, Some(1));
     assert!(stdout.contains(" --> completions:11:9\n"), "{stdout}");
-    let (code, stdout, _) = samfix(&["--color", "never"], dir.path());
+    let Run { code, stdout, .. } = samfix(&["--color", "never"], dir.path());
     assert_eq!(code, Some(1));
     assert!(
         stdout.ends_with("1 file checked: 1 finding, 1 fixable, 0 errors\n"),
         "{stdout}"
     );
     // Options and a subcommand don't mix.
-    let (code, _, stderr) = samfix(&["--diff", "completions", "bash"], dir.path());
+    let Run { code, stderr, .. } = samfix(&["--diff", "completions", "bash"], dir.path());
     assert_eq!(code, Some(2), "{stderr}");
 }

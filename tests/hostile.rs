@@ -2,12 +2,13 @@
 //! valid, an ordinary result) with one diagnostic on stderr naming the file, in bounded time, and
 //! the file as it was. Each runs with `--write`, so "untouched" means something.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[path = "support/compact.rs"]
-mod compact;
+use common::{compact, names, temp_dir_with, Run, Samfix};
 
 const SAM: &str = "Transform: AWS::Serverless-2016-10-31\n";
 
@@ -37,51 +38,24 @@ const FIXABLE: &str = "Resources:
 /// Generous for a debug build on a busy machine; the release binary takes milliseconds.
 const TIME_LIMIT: Duration = Duration::from_secs(10);
 
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs samfix in `dir` with a deadline; stdout and stderr go to files, so a large report
-/// can't stall the child on a full pipe.
-fn samfix_in(dir: &Path, args: &[&str], stdin: Stdio) -> Outcome {
-    let out_path = dir.join(".stdout");
-    let err_path = dir.join(".stderr");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_samfix"))
-        .args(args)
-        .current_dir(dir)
+/// Runs samfix in `dir` within the time limit, its errors in their one-line form.
+fn samfix_in(dir: &Path, args: &[&str], stdin: Stdio) -> Run {
+    let run = Samfix::new(args)
+        .dir(dir)
         .stdin(stdin)
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(std::fs::File::create(&err_path).unwrap())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > TIME_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("samfix {args:?} ran longer than {TIME_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let read = |path: &Path| String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
-    Outcome {
-        code: status.code(),
-        stdout: read(&out_path),
-        stderr: compact::compact(&read(&err_path)),
+        .time_limit(TIME_LIMIT)
+        .run();
+    Run {
+        stderr: compact(&run.stderr),
+        ..run
     }
 }
 
 /// Writes `contents` to `name`, runs `samfix --write name`, and checks it is refused with
 /// exactly `expected` as the one line on stderr, and that the file is unchanged.
 fn assert_refused(name: &str, contents: &[u8], expected: &str) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir_with(&[(name, contents)]);
     let path = dir.path().join(name);
-    std::fs::write(&path, contents).unwrap();
     let out = samfix_in(dir.path(), &["--write", name], Stdio::null());
     assert_eq!(out.code, Some(2), "{name}: {}{}", out.stdout, out.stderr);
     assert_eq!(out.stderr, format!("{expected}\n"), "{name}");
@@ -90,20 +64,14 @@ fn assert_refused(name: &str, contents: &[u8], expected: &str) {
         std::fs::read(&path).unwrap() == contents,
         "{name} was changed"
     );
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|file| !file.starts_with(".std") && file != name)
-        .collect();
-    assert!(leftovers.is_empty(), "{name} left {leftovers:?}");
+    assert_eq!(names(dir.path()), [name], "{name} left more");
 }
 
 /// Writes `contents` to `name`, runs `samfix --write name`, and checks the fix is written
 /// and leaves nothing for a second run.
 fn assert_fixed(name: &str, contents: &[u8]) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir_with(&[(name, contents)]);
     let path = dir.path().join(name);
-    std::fs::write(&path, contents).unwrap();
     let out = samfix_in(dir.path(), &["--write", name], Stdio::null());
     assert_eq!(out.code, Some(0), "{name}: {}{}", out.stdout, out.stderr);
     assert!(
@@ -302,9 +270,8 @@ fn endless_input_is_cut_off_at_the_limit() {
 /// `--max-size` raises (or lowers) the limit, and a file of exactly the limit is read.
 #[test]
 fn max_size_is_inclusive_and_adjustable() {
-    let dir = tempfile::tempdir().unwrap();
     let text = format!("{SAM}{FIXABLE}");
-    std::fs::write(dir.path().join("t.yaml"), &text).unwrap();
+    let dir = temp_dir_with(&[("t.yaml", &text)]);
     let size = text.len().to_string();
     let out = samfix_in(dir.path(), &["--max-size", &size, "t.yaml"], Stdio::null());
     assert_eq!(out.code, Some(1), "{}", out.stderr);
@@ -328,13 +295,11 @@ fn max_size_is_inclusive_and_adjustable() {
 /// and reports one that is.
 #[test]
 fn a_walk_skips_large_files_that_are_not_templates() {
-    let dir = tempfile::tempdir().unwrap();
     let mut data = "[".to_string();
     data.push_str(&"1,".repeat(3_000));
     data.push_str("1]\n");
-    std::fs::write(dir.path().join("data.json"), &data).unwrap();
     let template = format!("# padding {}\n{SAM}{FIXABLE}", "x".repeat(70_000));
-    std::fs::write(dir.path().join("t.yaml"), &template).unwrap();
+    let dir = temp_dir_with(&[("data.json", &data), ("t.yaml", &template)]);
     let out = samfix_in(dir.path(), &["--max-size", "5000", "."], Stdio::null());
     assert_eq!(out.code, Some(2), "{}{}", out.stdout, out.stderr);
     assert_eq!(
@@ -445,9 +410,8 @@ fn a_key_longer_than_a_megabyte() {
         "long_key.yaml:2:1: error: simple key expected ':' (an implicit key is at most 1024 \
          characters; write a longer one as `? key`)",
     );
-    let dir = tempfile::tempdir().unwrap();
     let explicit = format!("{SAM}Resources:\n  ? {key}\n  : {{Type: AWS::Serverless::Function}}\n");
-    std::fs::write(dir.path().join("explicit.yaml"), &explicit).unwrap();
+    let dir = temp_dir_with(&[("explicit.yaml", &explicit)]);
     let out = samfix_in(dir.path(), &["--write", "explicit.yaml"], Stdio::null());
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(
@@ -469,14 +433,14 @@ fn resources_as_a_list() {
 /// One bad file doesn't stop the others: the good one is still fixed.
 #[test]
 fn other_files_are_still_processed() {
-    let dir = tempfile::tempdir().unwrap();
     let n = 100_000;
-    std::fs::write(
-        dir.path().join("a_deep.yaml"),
-        format!("{SAM}Resources: {}{}\n", "[".repeat(n), "]".repeat(n)),
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("b_good.yaml"), format!("{SAM}{FIXABLE}")).unwrap();
+    let dir = temp_dir_with(&[
+        (
+            "a_deep.yaml",
+            format!("{SAM}Resources: {}{}\n", "[".repeat(n), "]".repeat(n)),
+        ),
+        ("b_good.yaml", format!("{SAM}{FIXABLE}")),
+    ]);
     let out = samfix_in(
         dir.path(),
         &["--write", "a_deep.yaml", "b_good.yaml"],
@@ -548,10 +512,8 @@ fn assert_fix_invariants(source: &str) {
 /// each within the time limit.
 #[test]
 fn regressions_in_tests_hostile() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile");
     let mut count = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
+    for path in common::files_in("tests/hostile") {
         let bytes = std::fs::read(&path).unwrap();
         let started = Instant::now();
         if let Ok(source) = std::str::from_utf8(&bytes) {
@@ -613,17 +575,11 @@ mod mutations {
     ];
 
     fn fixtures() -> Vec<String> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut texts = Vec::new();
-        for dir in ["tests/fixtures", "tests/fidelity"] {
-            let mut paths: Vec<_> = std::fs::read_dir(root.join(dir))
-                .unwrap()
-                .map(|entry| entry.unwrap().path())
-                .collect();
-            paths.sort();
-            texts.extend(paths.iter().filter_map(|p| std::fs::read_to_string(p).ok()));
-        }
-        texts
+        ["tests/fixtures", "tests/fidelity"]
+            .into_iter()
+            .flat_map(super::common::files_in)
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            .collect()
     }
 
     proptest! {
@@ -665,13 +621,12 @@ mod mutations {
 /// anything that is not a regular file. Named on the command line, a pipe is read.
 #[test]
 fn a_walk_skips_fifos_and_devices() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir_with(&[("t.yaml", format!("{SAM}{FIXABLE}"))]);
     let status = Command::new("mkfifo")
         .arg(dir.path().join("pipe.yaml"))
         .status()
         .unwrap();
     assert!(status.success(), "mkfifo failed");
-    std::fs::write(dir.path().join("t.yaml"), format!("{SAM}{FIXABLE}")).unwrap();
     let out = samfix_in(dir.path(), &["."], Stdio::null());
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(
@@ -699,8 +654,7 @@ fn many_apis_and_events_in_bounded_time() {
              Properties: {{RestApiId: !Ref A{i}, Path: /, Method: GET}}}}}}}}}}\n"
         ));
     }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("many.yaml"), &text).unwrap();
+    let dir = temp_dir_with(&[("many.yaml", &text)]);
     let out = samfix_in(dir.path(), &["many.yaml"], Stdio::null());
     assert_eq!(out.code, Some(1), "{}", out.stderr);
 }
@@ -725,8 +679,7 @@ fn long_unresolved_refs_in_bounded_time() {
             "y".repeat(n)
         ));
     }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("refs.yaml"), &text).unwrap();
+    let dir = temp_dir_with(&[("refs.yaml", &text)]);
     let out = samfix_in(dir.path(), &["refs.yaml"], Stdio::null());
     assert!(matches!(out.code, Some(0..=2)), "{}", out.stderr);
 }

@@ -2,6 +2,9 @@
 //! lineage, through serde_norway) and checks that the values differ exactly by the
 //! planned changes: samfix's own parser can't vouch for itself.
 
+mod common;
+
+use common::files_in;
 use samfix::parse::Seg;
 use samfix::{Change, Strategy};
 use serde_norway::{Mapping, Value};
@@ -69,8 +72,7 @@ fn apply(value: &mut Value, change: &Change) {
 #[test]
 fn fixes_change_exactly_the_planned_values() {
     let mut checked_fixes = 0;
-    for entry in std::fs::read_dir("tests/fixtures").unwrap() {
-        let path = entry.unwrap().path();
+    for path in files_in("tests/fixtures") {
         let source = std::fs::read_to_string(&path).unwrap();
         for strategy in [Strategy::Auto, Strategy::Events, Strategy::Flag] {
             let checked = samfix::check(&source, strategy).unwrap();

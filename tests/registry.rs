@@ -1,6 +1,9 @@
 //! Everything that lists the rules reads the registry: the README's table, the rule pages,
 //! `--explain` and the command line's rule names.
 
+mod common;
+
+use common::{repo_path, Samfix};
 use samfix::Rule;
 
 /// The README's rule table, as the registry makes it.
@@ -18,8 +21,7 @@ fn table() -> String {
 
 #[test]
 fn the_readme_rule_table_is_the_registry() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
     assert!(
         readme.contains(&table()),
         "README.md's rule table differs from the registry; it should read:\n{}",
@@ -30,19 +32,18 @@ fn the_readme_rule_table_is_the_registry() {
 #[test]
 fn every_rule_has_its_page_and_explains_itself() {
     for rule in Rule::ALL {
-        let path = format!("{}/docs/rules/{}.md", env!("CARGO_MANIFEST_DIR"), rule.id());
-        let page = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{path} is missing"));
-        assert_eq!(rule.spec().page, page, "{path}");
+        let path = repo_path(&format!("docs/rules/{}.md", rule.id()));
+        let page = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{} is missing", path.display()));
+        assert_eq!(rule.spec().page, page, "{}", path.display());
         assert!(
             page.starts_with(&format!("# {}\n", rule.id())),
-            "{path} names its rule first"
+            "{} names its rule first",
+            path.display()
         );
-        let explained = std::process::Command::new(env!("CARGO_BIN_EXE_samfix"))
-            .args(["--explain", rule.id()])
-            .output()
-            .unwrap();
-        assert!(explained.status.success());
-        assert_eq!(String::from_utf8(explained.stdout).unwrap(), page);
+        let explained = Samfix::new(&["--explain", rule.id()]).run();
+        assert_eq!(explained.code, Some(0));
+        assert_eq!(explained.stdout, page);
     }
 }
 

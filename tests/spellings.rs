@@ -1,27 +1,20 @@
 //! ruff's spellings mean the same in samfix: `check` as a first word, `--fix`,
 //! `--output-format`, and `--exit-zero`.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
+use std::path::Path;
+
+use common::temp_dir_with;
+
+/// Exit status and everything samfix wrote, stdout then stderr.
 fn samfix(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_samfix"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
-    (out.status.code().unwrap(), text)
+    let run = common::samfix(args, dir);
+    (run.code.unwrap(), run.stdout + &run.stderr)
 }
 
 fn with_template() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("t.yaml"),
-        include_str!("../examples/template.yaml"),
-    )
-    .unwrap();
-    dir
+    temp_dir_with(&[("t.yaml", include_str!("../examples/template.yaml"))])
 }
 
 #[test]

@@ -6,12 +6,13 @@
 //! not allowed: the directory case falls back to mode 0555, and the immutable-file case says
 //! it is skipped (the read-only refusal still runs).
 
-#[path = "support/compact.rs"]
-mod compact;
+mod common;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+use common::{compact, names, samfix, temp_dir_with};
 
 use samfix::cli::{run_with, Args};
 use samfix::edits::Edit;
@@ -48,32 +49,10 @@ fn fixed() -> String {
         .expect("the template has a fix")
 }
 
-fn samfix(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_samfix"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// The names in `dir`, sorted: a leftover temporary file shows up here.
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
+/// A temporary directory holding `template.yaml`, and that file's path.
 fn workspace() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir_with(&[("template.yaml", TEMPLATE)]);
     let path = dir.path().join("template.yaml");
-    std::fs::write(&path, TEMPLATE).unwrap();
     (dir, path)
 }
 
@@ -140,7 +119,7 @@ fn the_file_is_replaced_by_a_rename_not_rewritten() {
     std::fs::hard_link(&path, &other_name).unwrap();
     let inode = std::fs::metadata(&path).unwrap().ino();
     let out = samfix(&["--write", "template.yaml"], dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), fixed());
     assert_eq!(std::fs::read_to_string(&other_name).unwrap(), TEMPLATE);
     assert_ne!(std::fs::metadata(&path).unwrap().ino(), inode);
@@ -153,7 +132,7 @@ fn the_mode_is_kept() {
         let (dir, path) = workspace();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
         let out = samfix(&["--write", "template.yaml"], dir.path());
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), fixed());
         let kept = std::fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
         assert_eq!(kept, mode, "mode {mode:o} became {kept:o}");
@@ -166,15 +145,16 @@ fn a_read_only_file_is_refused_even_for_root() {
     let (dir, path) = workspace();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
     let out = samfix(&["--write", "template.yaml"], dir.path());
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, Some(2));
     assert_eq!(
-        compact::compact(&text(&out.stderr)),
+        compact(&out.stderr),
         "template.yaml: error: it is read-only; the file is unchanged\n"
     );
     assert!(
-        text(&out.stdout).contains("= help: the fix was not written: see the error"),
+        out.stdout
+            .contains("= help: the fix was not written: see the error"),
         "{}",
-        text(&out.stdout)
+        out.stdout
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), TEMPLATE);
     assert_eq!(names(dir.path()), ["template.yaml"]);
@@ -194,8 +174,8 @@ fn an_immutable_file_is_left_intact() {
     let (dir, path) = workspace();
     let _guard = Immutable::set(&path);
     let out = samfix(&["--write", "template.yaml"], dir.path());
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = compact::compact(&text(&out.stderr));
+    assert_eq!(out.code, Some(2));
+    let stderr = compact(&out.stderr);
     assert!(
         stderr.starts_with("template.yaml: error: cannot replace the file: ")
             && stderr.ends_with("; the file is unchanged\n")
@@ -217,8 +197,8 @@ fn a_directory_that_takes_no_new_file_leaves_the_original_intact() {
         &["--write", path.to_str().unwrap(), "--max-size", "100000"],
         other.path(),
     );
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = compact::compact(&text(&out.stderr));
+    assert_eq!(out.code, Some(2));
+    let stderr = compact(&out.stderr);
     let expected = format!(
         "{}: error: cannot create a temporary file beside it: ",
         path.display()
@@ -236,11 +216,10 @@ fn a_directory_that_takes_no_new_file_leaves_the_original_intact() {
 /// temporary file.
 #[test]
 fn an_error_while_writing_leaves_the_original_intact() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("template.yaml");
     // Pad the template past the 1 KiB limit so the write of the fix fails half way.
     let padded = format!("{TEMPLATE}# {}\n", "x".repeat(4000));
-    std::fs::write(&path, &padded).unwrap();
+    let dir = temp_dir_with(&[("template.yaml", &padded)]);
+    let path = dir.path().join("template.yaml");
     let script = format!(
         "trap '' XFSZ; ulimit -f 1; exec {} --write template.yaml",
         env!("CARGO_BIN_EXE_samfix")
@@ -250,8 +229,8 @@ fn an_error_while_writing_leaves_the_original_intact() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    let stderr = compact::compact(&text(&out.stderr));
+    let stderr = compact(&String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.starts_with("template.yaml: error: cannot write the temporary file: ")
             && stderr.ends_with("; the file is unchanged\n"),
@@ -265,10 +244,9 @@ fn an_error_while_writing_leaves_the_original_intact() {
 /// temporary file, which no one cleaned up, may be left beside it.
 #[test]
 fn killed_while_writing_leaves_the_original_intact() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("template.yaml");
     let padded = format!("{TEMPLATE}# {}\n", "x".repeat(4000));
-    std::fs::write(&path, &padded).unwrap();
+    let dir = temp_dir_with(&[("template.yaml", &padded)]);
+    let path = dir.path().join("template.yaml");
     let script = format!(
         "ulimit -f 1; exec {} --write template.yaml",
         env!("CARGO_BIN_EXE_samfix")
@@ -301,7 +279,7 @@ fn a_symlink_is_followed_and_its_target_replaced() {
     // A chain of two links.
     std::os::unix::fs::symlink("link.yaml", link_dir.join("link2.yaml")).unwrap();
     let out = samfix(&["--write", "link2.yaml"], &link_dir);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(&real).unwrap(), fixed());
     for link in ["link.yaml", "link2.yaml"] {
         let meta = std::fs::symlink_metadata(link_dir.join(link)).unwrap();
@@ -320,8 +298,7 @@ fn a_symlink_is_followed_and_its_target_replaced() {
 /// writer either writes the same fix or sees the file changed under it and leaves it.
 #[test]
 fn concurrent_writers_leave_the_original_or_the_fix() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("template.yaml");
+    let (dir, path) = workspace();
     let fixed = fixed();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let reader = {
@@ -342,20 +319,14 @@ fn concurrent_writers_leave_the_original_or_the_fix() {
         let temp = dir.path().join(".restore");
         std::fs::write(&temp, TEMPLATE).unwrap();
         std::fs::rename(&temp, &path).unwrap();
-        let spawn = || {
-            Command::new(env!("CARGO_BIN_EXE_samfix"))
-                .args(["--write", "template.yaml"])
-                .current_dir(dir.path())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        };
-        let (a, b) = (spawn(), spawn());
-        for child in [a, b] {
-            let out = child.wait_with_output().unwrap();
-            let stderr = compact::compact(&text(&out.stderr));
-            match out.status.code() {
+        let runs = std::thread::scope(|scope| {
+            let write = || samfix(&["--write", "template.yaml"], dir.path());
+            let (a, b) = (scope.spawn(write), scope.spawn(write));
+            [a.join().unwrap(), b.join().unwrap()]
+        });
+        for out in runs {
+            let stderr = compact(&out.stderr);
+            match out.code {
                 Some(0) => assert!(stderr.is_empty(), "{stderr}"),
                 Some(2) => assert_eq!(
                     stderr,
@@ -447,7 +418,7 @@ fn a_faulty_edit_plan_is_never_written() {
         let args: Args = clap::Parser::parse_from(["samfix", "--write", path.to_str().unwrap()]);
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
         let code = run_with(args, checker, &mut stdout, &mut stderr);
-        let stderr = compact::compact(&text(&stderr));
+        let stderr = compact(&String::from_utf8_lossy(&stderr));
         assert_eq!(code, 2, "{what}: {stderr}");
         assert!(
             stderr.starts_with(&format!(
