@@ -5,9 +5,7 @@
 
 mod common;
 
-use common::{
-    repo_path, samfix, snapshot_settings, temp_copy_of, temp_dir_with, Run, Samfix, ROOT,
-};
+use common::{repo_path, samfix, snapshot_settings, temp_copy_of, temp_dir_with, Run, Samfix};
 
 /// Pins a run's exit status and both streams as the snapshot `name`.
 fn pin(name: &str, description: &str, run: Run) {
@@ -136,12 +134,11 @@ fn colour_follows_the_flag_and_no_color() {
     assert!(!has_escapes(&[], Some("1")));
 }
 
+/// The SARIF 2.1.0 schema, as OASIS publishes it (`tests/schemas/`).
 fn sarif_schema() -> jsonschema::Validator {
-    let path = std::env::var("SAMFIX_SARIF_SCHEMA")
-        .unwrap_or_else(|_| format!("{ROOT}/../shared/schemas/sarif-schema-2.1.0.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("the SARIF 2.1.0 schema at {path} (set SAMFIX_SARIF_SCHEMA): {e}")
-    });
+    let path = repo_path("tests/schemas/sarif-schema-2.1.0.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the SARIF 2.1.0 schema at {}: {e}", path.display()));
     let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
     jsonschema::draft7::new(&schema).expect("the SARIF schema compiles")
 }
