@@ -2,52 +2,42 @@
 //! rest as it streams past (`parse::parse_template`). These tests show that this changes
 //! nothing: on every template at hand, the findings, fixes, refusals, edits and errors are
 //! those of the tree of every node, and the fingerprints agree.
+//!
+//! The shared corpus is not part of the repository: the tests over it are ignored by a
+//! plain `cargo test`, and run with
+//! `SAMFIX_CORPUS=../shared/corpus cargo test --test template_tree -- --include-ignored`.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::path::PathBuf;
+
+use common::{corpus, repo_path, templates_under};
 use samfix::Strategy;
 use samfix::{check_on_full_tree, check_rules, parse, Rule};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-/// The templates in the project's tests and in the shared corpus beside it.
-fn templates() -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let roots = [
-        format!("{ROOT}/tests"),
-        format!("{ROOT}/examples"),
-        format!("{ROOT}/../shared/corpus/real-world"),
-        format!("{ROOT}/../shared/corpus/sam-translator-inputs"),
-    ];
-    for root in &roots {
-        collect(Path::new(root), &mut found);
-    }
+/// The templates in the repository's tests and examples.
+fn repo_templates() -> Vec<PathBuf> {
+    let mut found = templates_under(&repo_path("tests"));
+    found.extend(templates_under(&repo_path("examples")));
     found.sort();
     found
 }
 
-fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect(&path, found);
-        } else if path
-            .extension()
-            .is_some_and(|ext| ext == "yaml" || ext == "yml" || ext == "json")
-        {
-            found.push(path);
-        }
-    }
+/// The repository's templates and the shared corpus's (`SAMFIX_CORPUS`).
+fn all_templates() -> Vec<PathBuf> {
+    let corpus = corpus();
+    let mut found = repo_templates();
+    found.extend(templates_under(&corpus.join("real-world")));
+    found.extend(templates_under(&corpus.join("sam-translator-inputs")));
+    found.sort();
+    found
 }
 
-#[test]
-fn the_template_tree_decides_as_the_full_tree_does() {
-    let templates = templates();
-    // The shared corpus alone holds over 300 templates: a missing one is a broken setup.
-    assert!(templates.len() > 300, "found {} templates", templates.len());
+/// Checks each template on the template tree and on the tree of every node, with every
+/// strategy, and compares the outcomes; returns how many of them were fixes.
+fn decided_alike(templates: &[PathBuf]) -> usize {
     let mut fixed = 0;
-    for path in &templates {
+    for path in templates {
         let Ok(source) = std::fs::read_to_string(path) else {
             continue;
         };
@@ -63,14 +53,34 @@ fn the_template_tree_decides_as_the_full_tree_does() {
             fixed += usize::from(matches!(&sparse, Ok(checked) if checked.fixed.is_some()));
         }
     }
-    // Agreement on templates with nothing to fix would show little.
-    assert!(fixed > 100, "only {fixed} fixes compared");
+    fixed
 }
 
 #[test]
-fn fingerprints_agree_however_the_template_is_read() {
-    for path in templates() {
-        let Ok(source) = std::fs::read_to_string(&path) else {
+fn the_template_tree_decides_as_the_full_tree_does() {
+    let templates = repo_templates();
+    // The fixtures, fidelity cases, hostile inputs and examples hold over 80.
+    assert!(templates.len() > 80, "found {} templates", templates.len());
+    let fixed = decided_alike(&templates);
+    // Agreement on templates with nothing to fix would show little.
+    assert!(fixed > 150, "only {fixed} fixes compared");
+}
+
+#[test]
+#[ignore = "reads the shared corpus: set SAMFIX_CORPUS and pass --include-ignored"]
+fn over_the_corpus_the_template_tree_decides_as_the_full_tree_does() {
+    let templates = all_templates();
+    // The shared corpus alone holds over 300 templates: a missing one is a broken setup.
+    assert!(templates.len() > 300, "found {} templates", templates.len());
+    let fixed = decided_alike(&templates);
+    assert!(fixed > 100, "only {fixed} fixes compared");
+}
+
+/// Checks that the template tree, the tree of every node and the fingerprint of the text
+/// alone agree on each template's fingerprint (or all fail to read it).
+fn fingerprints_agree(templates: &[PathBuf]) {
+    for path in templates {
+        let Ok(source) = std::fs::read_to_string(path) else {
             continue;
         };
         let Ok(full) = parse::parse(&source) else {
@@ -105,6 +115,17 @@ fn fingerprints_agree_however_the_template_is_read() {
     }
 }
 
+#[test]
+fn fingerprints_agree_however_the_template_is_read() {
+    fingerprints_agree(&repo_templates());
+}
+
+#[test]
+#[ignore = "reads the shared corpus: set SAMFIX_CORPUS and pass --include-ignored"]
+fn over_the_corpus_fingerprints_agree_however_the_template_is_read() {
+    fingerprints_agree(&all_templates());
+}
+
 /// A function's `Properties` keep only `Events`, yet a duplicate among the keys they leave
 /// out is still refused where it is written.
 #[test]
@@ -116,13 +137,12 @@ fn a_duplicate_among_left_out_keys_is_refused() {
     assert_eq!(error.related, source.find("Handler"));
 }
 
-/// Large templates are read in parts on two threads; read in parts, every template that
-/// can be gives the tree and the fingerprint of a whole read.
-#[test]
-fn reading_in_parts_gives_what_a_whole_read_gives() {
+/// Reads each template that can be read in parts both in parts and whole, and compares
+/// the trees and the fingerprints; returns how many were read in parts.
+fn read_in_parts_alike(templates: &[PathBuf]) -> usize {
     let mut read_in_parts = 0;
-    for path in templates() {
-        let Ok(source) = std::fs::read_to_string(&path) else {
+    for path in templates {
+        let Ok(source) = std::fs::read_to_string(path) else {
             continue;
         };
         let Some(in_parts) =
@@ -146,6 +166,24 @@ fn reading_in_parts_gives_what_a_whole_read_gives() {
         );
         read_in_parts += 1;
     }
+    read_in_parts
+}
+
+/// Large templates are read in parts on two threads; read in parts, every template that
+/// can be gives the tree and the fingerprint of a whole read.
+#[test]
+fn reading_in_parts_gives_what_a_whole_read_gives() {
+    let read_in_parts = read_in_parts_alike(&repo_templates());
+    assert!(
+        read_in_parts > 10,
+        "only {read_in_parts} templates read in parts"
+    );
+}
+
+#[test]
+#[ignore = "reads the shared corpus: set SAMFIX_CORPUS and pass --include-ignored"]
+fn over_the_corpus_reading_in_parts_gives_what_a_whole_read_gives() {
+    let read_in_parts = read_in_parts_alike(&all_templates());
     assert!(
         read_in_parts > 100,
         "only {read_in_parts} templates read in parts"

@@ -1,5 +1,6 @@
 //! What the integration tests share: running the binary, pinning snapshots, temporary
-//! directories, and the files under `tests/`.
+//! directories, and the files under `tests/` (and the shared corpus, for the tests that
+//! read it).
 //!
 //! Every test crate includes this module (`mod common;`) and uses only part of it.
 #![allow(dead_code)]
@@ -36,6 +37,48 @@ pub fn files_in(dir: &str) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// The templates (`.yaml`, `.yml`, `.json`) in `dir` and its folders, sorted.
+pub fn templates_under(dir: &Path) -> Vec<PathBuf> {
+    fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                collect(&path, found);
+            } else if path
+                .extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml" || ext == "json")
+            {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    collect(dir, &mut found);
+    found.sort();
+    found
+}
+
+/// The shared corpus (`SAMFIX_CORPUS`, relative to the repository's root or absolute),
+/// which is not part of the repository: the tests that read it are `#[ignore]`d, and
+/// run with it set and `--include-ignored`. Asked for without it, they fail, so a run
+/// that means to check the corpus cannot pass without having read it.
+pub fn corpus() -> PathBuf {
+    let Some(dir) = std::env::var_os("SAMFIX_CORPUS") else {
+        panic!(
+            "this test reads the shared corpus: set SAMFIX_CORPUS to its folder \
+             (e.g. SAMFIX_CORPUS=../shared/corpus)"
+        );
+    };
+    let dir = Path::new(ROOT).join(dir);
+    assert!(
+        dir.is_dir(),
+        "SAMFIX_CORPUS names {}, which is not a folder",
+        dir.display()
+    );
+    dir
 }
 
 // Running the binary.
