@@ -71,22 +71,15 @@ pub(crate) fn render(source: &str, root: Node, plan: &Plan) -> Result<Rendered, 
     Ok(rendered)
 }
 
-/// Whether `range` overlaps an edit of `sorted`: shares a byte with it, or is an insertion
-/// strictly inside it.
+/// Whether `range` meets an edit of `sorted`: shares a byte with it or touches it. Two
+/// edits at one place would land in an order the text decides, not the values: a key added
+/// to an inner map and another added after that map's parent, say, both go after the same
+/// line, and in the wrong order the first would join the second's map.
 fn overlaps(sorted: &[Edit], range: &Range<usize>) -> bool {
-    let after = sorted.partition_point(|edit| edit.range.end <= range.start);
+    let after = sorted.partition_point(|edit| edit.range.end < range.start);
     sorted[after..]
-        .iter()
-        .take_while(|edit| edit.range.start <= range.end)
-        .any(|edit| {
-            edit.range.start < range.end && range.start < edit.range.end
-                || (range.is_empty()
-                    && edit.range.start < range.start
-                    && range.start < edit.range.end)
-                || (edit.range.is_empty()
-                    && range.start < edit.range.start
-                    && edit.range.start < range.end)
-        })
+        .first()
+        .is_some_and(|edit| edit.range.start <= range.end)
 }
 
 fn render_change(
