@@ -31,6 +31,8 @@ macro_rules! registry {
 registry! {
     api_key_on_preflight,
     authorizer_on_preflight,
+    httpapi_quoted_cors_value,
+    invalid_mapping_expression,
 }
 
 /// What a rule is and does.
