@@ -33,6 +33,7 @@ registry! {
     authorizer_on_preflight,
     httpapi_quoted_cors_value,
     invalid_mapping_expression,
+    preflight_header_not_allowed,
 }
 
 /// What a rule is and does.
