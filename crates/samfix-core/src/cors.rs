@@ -515,3 +515,545 @@ pub fn authorizer_strictly<'t>(template: &Template<'t>, api: &Api<'t>, name: &st
         Authorizer::Unknown
     }
 }
+
+/// What the rules that judge an API by its CORS intent ([`cors_intent`]) read beyond
+/// [`crate::facts::READS`]: an API's `GatewayResponses` and `MergeDefinitions`, and the
+/// `AWS::ApiGateway::GatewayResponse` resources, which override its gateway responses.
+pub const INTENT_READS: Reads = Reads {
+    sections: &[],
+    resources: &[
+        ResourceReads {
+            kind: "AWS::Serverless::Api",
+            properties: &["GatewayResponses", "MergeDefinitions"],
+            edited: true,
+        },
+        ResourceReads {
+            kind: GATEWAY_RESPONSE_RESOURCE,
+            properties: &["RestApiId", "ResponseType", "ResponseParameters"],
+            edited: false,
+        },
+    ],
+};
+
+const GATEWAY_RESPONSE_RESOURCE: &str = "AWS::ApiGateway::GatewayResponse";
+
+/// The keys of an OpenAPI path item that are operations, lower case, as API Gateway reads
+/// them (`x-amazon-apigateway-any-method` is ANY).
+pub const BODY_METHODS: [&str; 9] = [
+    "get",
+    "put",
+    "post",
+    "delete",
+    "options",
+    "head",
+    "patch",
+    "trace",
+    BODY_ANY_METHOD,
+];
+
+/// How a `DefinitionBody` writes ANY.
+pub const BODY_ANY_METHOD: &str = "x-amazon-apigateway-any-method";
+
+/// Why an API is meant to be called from a browser. Only such APIs are judged for a missing
+/// preflight or a response without `Access-Control-Allow-Origin`: an API with none of these
+/// may be meant for servers alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    /// SAM's `Cors` reaches it, from where it is written.
+    SamCors(WrittenIn),
+    /// It has an OPTIONS operation, on a path of its body or from an event.
+    Options {
+        /// Where, as reports say it: ``path `/p` of its `DefinitionBody` `` or
+        /// ``event `Owner.Event` ``.
+        from: String,
+    },
+    /// One of its gateway responses sets `Access-Control-*` headers.
+    GatewayResponse {
+        /// The response type, e.g. `DEFAULT_4XX`.
+        kind: String,
+    },
+    /// An operation of its `DefinitionBody` maps `Access-Control-*` headers onto the
+    /// responses of its integration.
+    IntegrationResponse {
+        /// `METHOD /path`.
+        operation: String,
+    },
+    /// It is the implicit `ServerlessRestApi`, and these explicit APIs set a `Cors` of
+    /// their own, which does not reach it: its routes are meant for browsers as theirs are.
+    CorsOnOtherApi {
+        /// The APIs whose own `Cors` it lacks.
+        apis: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for Intent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Intent::SamCors(WrittenIn::Globals) => f.write_str("`Globals.Api` sets `Cors`"),
+            Intent::SamCors(WrittenIn::Api(api)) => write!(f, "`{api}` sets `Cors`"),
+            Intent::Options { from } => write!(f, "it has an OPTIONS method ({from})"),
+            Intent::GatewayResponse { kind } => write!(
+                f,
+                "its gateway response `{kind}` sets Access-Control-* headers"
+            ),
+            Intent::IntegrationResponse { operation } => write!(
+                f,
+                "`{operation}` maps Access-Control-* headers onto its integration responses"
+            ),
+            Intent::CorsOnOtherApi { apis } => write!(
+                f,
+                "`Cors` is set on {}, whose routes browsers call",
+                quoted_list(apis)
+            ),
+        }
+    }
+}
+
+/// `a`, `a` and `b`, or `a`, `b` and `c`, each in backquotes.
+pub fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
+    let quoted: Vec<String> = items
+        .iter()
+        .map(|item| format!("`{}`", item.as_ref()))
+        .collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Whether SAM throws this API away: an `AWS::Serverless::Api` named `ServerlessRestApi`
+/// gives way to the implicit API SAM builds as soon as an event targets that id, and its
+/// `Cors`, body and every other property go with it.
+pub fn replaced_by_implicit_api(template: &Template<'_>, api: &Api<'_>) -> bool {
+    api.id == crate::model::IMPLICIT_API
+        && api.properties.is_some()
+        && template
+            .events_of(crate::model::IMPLICIT_API)
+            .next()
+            .is_some()
+}
+
+/// Every `AWS::Serverless::Api` with a `Cors` of its own that SAM acts on (a value Python
+/// reads as true), with where its `Cors` key is written, in template order.
+pub fn apis_with_own_cors<'a, 't>(template: &'a Template<'t>) -> Vec<(&'a Api<'t>, Span)> {
+    template
+        .apis
+        .iter()
+        .filter(|api| api.properties.is_some())
+        .filter_map(|api| {
+            let (entry, _) = api.node?.lookup("Cors")?;
+            entry.value().is_truthy().then(|| (api, entry.key_span()))
+        })
+        .collect()
+}
+
+/// The API's `DefinitionBody`, when it is one the template holds as a plain map (not an
+/// intrinsic such as `AWS::Include`) and SAM keeps it.
+pub fn inline_body<'t>(template: &Template<'t>, api: &Api<'t>) -> Option<Node<'t>> {
+    if replaced_by_implicit_api(template, api) {
+        return None;
+    }
+    let body = api.node?.get("DefinitionBody")?;
+    (!is_intrinsic(body) && body.resolved().as_map().is_some()).then_some(body)
+}
+
+/// The resource (a function or a state machine) whose `Events` hold `event`.
+pub fn event_owner<'t>(template: &Template<'t>, event: &ApiEvent<'t>) -> Option<Node<'t>> {
+    let path = event.properties_path();
+    // `.../Owner.Properties.Events.Name.Properties`
+    template.root.at(&path[..path.len().checked_sub(4)?])
+}
+
+/// Whether SAM writes the route of `event` into the body of `api`, the API it targets: always
+/// where SAM makes the body (no `DefinitionBody` or `DefinitionUri`, or the implicit API that
+/// replaces a `ServerlessRestApi`), and for a function's event where the API sets
+/// `MergeDefinitions` (or takes it from `Globals.Api`). A body the template writes otherwise
+/// keeps only its own paths.
+pub fn event_in_body(template: &Template<'_>, api: &Api<'_>, event: &ApiEvent<'_>) -> bool {
+    let Some(props) = api.node else {
+        return true;
+    };
+    if replaced_by_implicit_api(template, api)
+        || (props.get("DefinitionBody").is_none() && props.get("DefinitionUri").is_none())
+    {
+        return true;
+    }
+    let merges = match props.get("MergeDefinitions") {
+        Some(own) => own.is_truthy(),
+        None => {
+            !props
+                .get("IgnoreGlobals")
+                .is_some_and(|ignore| ignores_global(ignore, "MergeDefinitions"))
+                && template
+                    .globals_api()
+                    .and_then(|globals| globals.get("MergeDefinitions"))
+                    .is_some_and(|merge| merge.is_truthy())
+        }
+    };
+    merges
+        && event_owner(template, event)
+            .and_then(|owner| owner.get("Type"))
+            .and_then(Node::as_str)
+            == Some("AWS::Serverless::Function")
+}
+
+/// The entries of a map as a YAML loader sees them: its own, then what its `<<` merge keys
+/// bring that it lacks. Empty for anything but a map.
+pub fn loaded_entries<'t>(node: Node<'t>) -> Vec<crate::parse::Entry<'t>> {
+    let Some(map) = node.resolved().as_map() else {
+        return Vec::new();
+    };
+    if map.get("<<").is_none() {
+        return map.iter().collect();
+    }
+    let mut entries = Vec::new();
+    let mut keys = std::collections::HashSet::new();
+    let mut searched = std::collections::HashSet::new();
+    collect_loaded_entries(node, &mut entries, &mut keys, &mut searched);
+    entries
+}
+
+/// `keys` are those of `entries`; `searched` the maps already read, which merge keys can
+/// name many times over.
+fn collect_loaded_entries<'t>(
+    node: Node<'t>,
+    entries: &mut Vec<crate::parse::Entry<'t>>,
+    keys: &mut std::collections::HashSet<&'t str>,
+    searched: &mut std::collections::HashSet<crate::parse::NodeId>,
+) {
+    let node = node.resolved();
+    if !searched.insert(node.id()) {
+        return;
+    }
+    let Some(map) = node.as_map() else {
+        return;
+    };
+    for entry in map.iter() {
+        if entry.key() != "<<" && keys.insert(entry.key()) {
+            entries.push(entry);
+        }
+    }
+    if let Some(merge) = map.get("<<") {
+        let merge = merge.value().resolved();
+        let sources: Vec<Node<'t>> = match merge.as_seq() {
+            Some(seq) => seq.items().collect(),
+            None => vec![merge],
+        };
+        for source in sources {
+            collect_loaded_entries(source, entries, keys, searched);
+        }
+    }
+}
+
+/// The path items an OpenAPI path item stands for, with the segments that lead to each from
+/// it: itself, or each branch of the `Fn::If` (`!If`) it is written as, nested ones too, but
+/// not a branch that is `AWS::NoValue`. `None` when one of them is anything else but a map.
+pub fn path_item_variants<'t>(item: Node<'t>) -> Option<Vec<(Node<'t>, Vec<Seg>)>> {
+    let mut variants = Vec::new();
+    collect_variants(item, Vec::new(), &mut variants)?;
+    Some(variants)
+}
+
+fn collect_variants<'t>(
+    node: Node<'t>,
+    at: Vec<Seg>,
+    variants: &mut Vec<(Node<'t>, Vec<Seg>)>,
+) -> Option<()> {
+    let node = node.resolved();
+    let is_no_value =
+        |value: Option<Node<'_>>| value.and_then(Node::as_str) == Some("AWS::NoValue");
+    if (node.tag() == Some("!Ref") && node.as_scalar().map(|s| s.value) == Some("AWS::NoValue"))
+        || (node.as_map().is_some_and(|map| map.len() == 1) && is_no_value(node.get("Ref")))
+    {
+        return Some(());
+    }
+    let long_form = node
+        .as_map()
+        .filter(|map| node.tag().is_none() && map.len() == 1)
+        .and_then(|map| map.get("Fn::If"));
+    let (branches, mut into) = if node.tag() == Some("!If") {
+        (node, at.clone())
+    } else if let Some(branches) = long_form {
+        let mut into = at.clone();
+        into.push(Seg::Key("Fn::If".into()));
+        (branches.value().resolved(), into)
+    } else if !is_intrinsic(node) && node.as_map().is_some() {
+        variants.push((node, at));
+        return Some(());
+    } else {
+        return None;
+    };
+    let seq = branches.as_seq().filter(|seq| seq.len() == 3)?;
+    seq.get(0)?.as_str()?;
+    for index in [1, 2] {
+        into.push(Seg::Index(index));
+        collect_variants(seq.get(index)?, into.clone(), variants)?;
+        into.pop();
+    }
+    Some(())
+}
+
+/// The operations of an OpenAPI path item: each key of [`BODY_METHODS`] (in any case) whose
+/// value is a map, with that key lower-cased.
+pub fn body_operations<'t>(item: Node<'t>) -> Vec<(String, crate::parse::Entry<'t>)> {
+    loaded_entries(item)
+        .into_iter()
+        .filter_map(|entry| {
+            let method = entry.key().to_ascii_lowercase();
+            (BODY_METHODS.contains(&method.as_str()) && entry.value().resolved().as_map().is_some())
+                .then_some((method, entry))
+        })
+        .collect()
+}
+
+/// The other spelling of a path that API Gateway treats as the same resource: `/p/` for
+/// `/p`, `/p` for `/p/`.
+pub fn sibling_path(path: &str) -> String {
+    if path.len() > 1 && path.ends_with('/') {
+        path.trim_end_matches('/').to_string()
+    } else {
+        format!("{path}/")
+    }
+}
+
+/// Whether a key of a `responseParameters` map names an `Access-Control-*` response header
+/// under `prefix` (`method.response.header.` or `gatewayresponse.header.`).
+fn is_cors_header_key(key: &str, prefix: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.strip_prefix(prefix)
+        .is_some_and(|name| name.starts_with("access-control-"))
+}
+
+/// Whether a map of header mappings (`responseParameters`, or SAM's `Headers`) sets an
+/// `Access-Control-*` header, its keys read under `prefix`.
+fn sets_cors_header(map: Option<Node<'_>>, prefix: &str) -> bool {
+    map.is_some_and(|map| {
+        loaded_entries(map)
+            .iter()
+            .any(|entry| is_cors_header_key(entry.key(), prefix))
+    })
+}
+
+/// Why `api` is meant to be called from a browser, as the oracle's browser view reads it
+/// ("CORS intent"), or `None`. What samfix can't read (an intrinsic, a body in another file)
+/// shows no intent.
+pub fn cors_intent<'t>(
+    template: &Template<'t>,
+    api: &Api<'t>,
+    cors: &ApiCors<'t>,
+) -> Option<Intent> {
+    let replaced = replaced_by_implicit_api(template, api);
+    // SAM acts on a `Cors` that Python reads as true; the one of a replaced
+    // `ServerlessRestApi` is dropped, but it still says what its author meant.
+    let sam_cors = if replaced {
+        api.node
+            .and_then(|props| props.get("Cors"))
+            .filter(|own| own.is_truthy())
+            .map(|_| WrittenIn::Api(api.id.clone()))
+            .or_else(|| {
+                template
+                    .globals_api()
+                    .and_then(|globals| globals.get("Cors"))
+                    .filter(|global| global.is_truthy())
+                    .map(|_| WrittenIn::Globals)
+            })
+    } else {
+        cors.cors
+            .as_ref()
+            .filter(|cors| cors.setting.node.is_truthy())
+            .map(|cors| cors.setting.written_in.clone())
+    };
+    if let Some(written_in) = sam_cors {
+        return Some(Intent::SamCors(written_in));
+    }
+    let body = inline_body(template, api);
+    let paths = body
+        .and_then(|body| body.get("paths"))
+        .filter(|paths| !is_intrinsic(*paths));
+    let items: Vec<(String, Node<'t>)> = paths
+        .map(|paths| {
+            loaded_entries(paths)
+                .into_iter()
+                .flat_map(|item| {
+                    path_item_variants(item.value())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(move |(variant, _)| (item.key().to_string(), variant))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for (path, item) in &items {
+        if body_operations(*item)
+            .iter()
+            .any(|(method, _)| method == "options")
+        {
+            return Some(Intent::Options {
+                from: format!("path `{path}` of its `DefinitionBody`"),
+            });
+        }
+    }
+    if let Some(event) = template
+        .events_of(&api.id)
+        .find(|event| event.is_options() && event_in_body(template, api, event))
+    {
+        return Some(Intent::Options {
+            from: format!("event `{}`", event.label()),
+        });
+    }
+    if let Some(kind) = gateway_response_with_cors(template, api, cors, body, replaced) {
+        return Some(Intent::GatewayResponse { kind });
+    }
+    for (path, item) in &items {
+        for (method, operation) in body_operations(*item) {
+            if method == "options" {
+                continue;
+            }
+            let responses = operation
+                .value()
+                .get("x-amazon-apigateway-integration")
+                .and_then(|integration| integration.get("responses"));
+            let maps_cors = responses.is_some_and(|responses| {
+                loaded_entries(responses).iter().any(|response| {
+                    sets_cors_header(
+                        response.value().get("responseParameters"),
+                        "method.response.header.",
+                    )
+                })
+            });
+            if maps_cors {
+                return Some(Intent::IntegrationResponse {
+                    operation: format!("{} {path}", shown_method(&method)),
+                });
+            }
+        }
+    }
+    let explicit_implicit = template
+        .apis
+        .iter()
+        .any(|other| other.id == crate::model::IMPLICIT_API && other.properties.is_some());
+    if api.id == crate::model::IMPLICIT_API && !explicit_implicit {
+        let apis: Vec<String> = apis_with_own_cors(template)
+            .into_iter()
+            .map(|(other, _)| other.id.clone())
+            .collect();
+        if !apis.is_empty() {
+            return Some(Intent::CorsOnOtherApi { apis });
+        }
+    }
+    None
+}
+
+/// A method as reports name it: `GET`, or `ANY` for the body's
+/// `x-amazon-apigateway-any-method`.
+pub fn shown_method(method: &str) -> String {
+    if method.eq_ignore_ascii_case(BODY_ANY_METHOD) {
+        "ANY".to_string()
+    } else {
+        method.to_ascii_uppercase()
+    }
+}
+
+/// The first gateway response type of `api` that sets `Access-Control-*` headers once SAM
+/// and CloudFormation are done: a type in SAM's `GatewayResponses` replaces the body's, and
+/// an `AWS::ApiGateway::GatewayResponse` resource replaces both.
+fn gateway_response_with_cors<'t>(
+    template: &Template<'t>,
+    api: &Api<'t>,
+    cors: &ApiCors<'t>,
+    body: Option<Node<'t>>,
+    replaced: bool,
+) -> Option<String> {
+    // (type, sets Access-Control-* headers), the last word on a type last.
+    let mut responses: Vec<(String, bool)> = Vec::new();
+    let mut set = |kind: &str, sets: bool| match responses.iter_mut().find(|(k, _)| k == kind) {
+        Some(entry) => entry.1 = sets,
+        None => responses.push((kind.to_string(), sets)),
+    };
+    if let Some(ext) = body.and_then(|body| body.get("x-amazon-apigateway-gateway-responses")) {
+        for response in loaded_entries(ext) {
+            let parameters = response.value().get("responseParameters");
+            set(
+                response.key(),
+                sets_cors_header(parameters, "gatewayresponse.header."),
+            );
+        }
+    }
+    // SAM merges its own and the global map key by key, so a type's headers come from both.
+    let sam: Vec<&Setting<'t>> = cors
+        .gateway_responses
+        .iter()
+        .filter(|setting| !replaced || setting.written_in == WrittenIn::Globals)
+        .filter(|setting| !is_intrinsic(setting.node))
+        .collect();
+    let mut sam_kinds: Vec<String> = Vec::new();
+    for setting in &sam {
+        for response in loaded_entries(setting.node) {
+            if !sam_kinds.iter().any(|kind| kind == response.key()) {
+                sam_kinds.push(response.key().to_string());
+            }
+        }
+    }
+    for kind in &sam_kinds {
+        let sets = sam.iter().any(|setting| {
+            let headers = setting
+                .node
+                .get(kind)
+                .and_then(|response| response.get("ResponseParameters"))
+                .and_then(|parameters| parameters.get("Headers"));
+            sets_cors_header(headers, "")
+        });
+        set(kind, sets);
+    }
+    if let Some(resources) = template
+        .root
+        .get("Resources")
+        .and_then(|r| r.resolved().as_map())
+    {
+        for resource in resources.iter() {
+            let resource = resource.value();
+            if resource.get("Type").and_then(Node::as_str) != Some(GATEWAY_RESPONSE_RESOURCE) {
+                continue;
+            }
+            let Some(properties) = resource.get("Properties") else {
+                continue;
+            };
+            let names_api = properties
+                .get("RestApiId")
+                .is_some_and(|target| refers_to(target, &api.id));
+            let kind = properties.get("ResponseType").and_then(Node::as_str);
+            if let (true, Some(kind)) = (names_api, kind) {
+                set(
+                    kind,
+                    sets_cors_header(
+                        properties.get("ResponseParameters"),
+                        "gatewayresponse.header.",
+                    ),
+                );
+            }
+        }
+    }
+    responses
+        .into_iter()
+        .find(|(_, sets)| *sets)
+        .map(|(kind, _)| kind)
+}
+
+/// A path as findings name a setting: from the resource's logical id on
+/// (`MyApi.Properties.Cors`), or whole when it is not under `Resources`.
+pub fn shown_setting(path: &[Seg]) -> String {
+    match path.split_first() {
+        Some((Seg::Key(first), rest)) if first == "Resources" => crate::parse::display_path(rest),
+        _ => crate::parse::display_path(path),
+    }
+}
+
+/// Whether `target` is `!Ref id`, `{Ref: id}` or the plain string `id`.
+fn refers_to(target: Node<'_>, id: &str) -> bool {
+    let target = target.resolved();
+    if target.tag() == Some("!Ref") {
+        return target.as_scalar().is_some_and(|scalar| scalar.value == id);
+    }
+    target.as_str() == Some(id) || target.get("Ref").and_then(Node::as_str) == Some(id)
+}

@@ -31,9 +31,12 @@ macro_rules! registry {
 registry! {
     api_key_on_preflight,
     authorizer_on_preflight,
+    cors_on_other_api,
     httpapi_quoted_cors_value,
     invalid_mapping_expression,
     preflight_header_not_allowed,
+    preflight_missing,
+    response_origin_missing,
 }
 
 /// What a rule is and does.
