@@ -1057,3 +1057,276 @@ fn refers_to(target: Node<'_>, id: &str) -> bool {
     }
     target.as_str() == Some(id) || target.get("Ref").and_then(Node::as_str) == Some(id)
 }
+
+/// What the HTTP API CORS rules read beyond [`crate::facts::READS`] (which keeps `Globals`
+/// and the functions' `Events`): an `AWS::Serverless::HttpApi`'s `CorsConfiguration`.
+pub const HTTP_API_READS: Reads = Reads {
+    sections: &[],
+    resources: &[ResourceReads {
+        kind: "AWS::Serverless::HttpApi",
+        properties: &["CorsConfiguration"],
+        edited: false,
+    }],
+};
+
+/// The logical id of the HTTP API SAM makes for the `HttpApi` events that name no `ApiId`.
+pub const IMPLICIT_HTTP_API: &str = "ServerlessHttpApi";
+
+/// The fields of an HTTP API's `CorsConfiguration` that hold values (not
+/// `AllowCredentials`), as SAM names them.
+pub const HTTP_API_CORS_FIELDS: [&str; 5] = [
+    "AllowOrigins",
+    "AllowHeaders",
+    "AllowMethods",
+    "ExposeHeaders",
+    "MaxAge",
+];
+
+/// What an HTTP API's `CorsConfiguration` says, once `Globals.HttpApi` is merged in.
+#[derive(Debug, Clone)]
+pub struct HttpApiCors<'t> {
+    /// The logical id (`ServerlessHttpApi` for the implicit one).
+    pub id: String,
+    /// Its `HttpApi` events, as `Owner.Event`.
+    pub events: Vec<String>,
+    /// Where its `CorsConfiguration` comes from: its own, `Globals.HttpApi`'s, or both.
+    pub configured_in: Vec<WrittenIn>,
+    /// Each field of [`HTTP_API_CORS_FIELDS`] it sets, with the values that make it: a list
+    /// written in both places is the global items followed by the resource's (SAM's
+    /// `Globals` concatenate lists); any other value is the resource's if it has one.
+    pub fields: Vec<(&'static str, Vec<Setting<'t>>)>,
+}
+
+impl<'t> HttpApiCors<'t> {
+    /// The values that make `field`, global before own.
+    pub fn field(&self, field: &str) -> &[Setting<'t>] {
+        self.fields
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map_or(&[], |(_, settings)| settings.as_slice())
+    }
+}
+
+/// Every HTTP API of the template (its `AWS::Serverless::HttpApi` resources, then the
+/// implicit `ServerlessHttpApi` when an `HttpApi` event names no `ApiId`) whose
+/// `CorsConfiguration` is a map of fields, its own or `Globals.HttpApi`'s. A configuration
+/// that is `true` (SAM allows `*`), false, null or an intrinsic function gives no fields.
+///
+/// `IgnoreGlobals` is a resource attribute, which the tree does not keep: every HTTP API
+/// is read as taking `Globals.HttpApi`.
+pub fn http_api_cors<'t>(template: &Template<'t>) -> Vec<HttpApiCors<'t>> {
+    let root = template.root;
+    let mut apis: Vec<(String, Option<Setting<'t>>)> = Vec::new();
+    let mut events: Vec<(Option<String>, String)> = Vec::new();
+    if let Some(resources) = root.get("Resources") {
+        let path = vec![Seg::Key("Resources".into())];
+        read_http_api_resources(root, resources, &path, &mut apis, &mut events);
+    }
+    if events.iter().any(|(target, _)| target.is_none())
+        && !apis.iter().any(|(id, _)| id == IMPLICIT_HTTP_API)
+    {
+        apis.push((IMPLICIT_HTTP_API.to_string(), None));
+    }
+    let globals_path: Path = vec![Seg::Key("Globals".into()), Seg::Key("HttpApi".into())];
+    let global = root
+        .get("Globals")
+        .and_then(|globals| globals.get("HttpApi"))
+        .and_then(|http_api| {
+            setting_in(
+                http_api,
+                &globals_path,
+                "CorsConfiguration",
+                WrittenIn::Globals,
+                root,
+            )
+        });
+    fn config_map<'s, 't>(setting: &'s Setting<'t>) -> Option<&'s Setting<'t>> {
+        (!is_intrinsic(setting.node) && setting.node.resolved().as_map().is_some())
+            .then_some(setting)
+    }
+    let mut out = Vec::new();
+    for (id, own) in apis {
+        // SAM's `Globals` merge two maps key by key; anything else on the resource wins,
+        // even null, which turns CORS off.
+        let configs: Vec<&Setting<'t>> = match &own {
+            Some(own) => match (config_map(own), global.as_ref().and_then(config_map)) {
+                (Some(own), Some(global)) => vec![global, own],
+                (Some(own), None) => vec![own],
+                (None, _) => Vec::new(),
+            },
+            None => global.as_ref().and_then(config_map).into_iter().collect(),
+        };
+        if configs.is_empty() {
+            continue;
+        }
+        let mut fields = Vec::new();
+        for field in HTTP_API_CORS_FIELDS {
+            let values: Vec<Setting<'t>> = configs
+                .iter()
+                .filter_map(|config| {
+                    setting_in(
+                        config.node.resolved(),
+                        &config.path,
+                        field,
+                        config.written_in.clone(),
+                        root,
+                    )
+                    .map(|mut value| {
+                        value.shared |= config.shared;
+                        value
+                    })
+                })
+                .collect();
+            let is_list =
+                |s: &Setting| !is_intrinsic(s.node) && s.node.resolved().as_seq().is_some();
+            let values = match values.len() {
+                2 if values.iter().all(is_list) => values,
+                2 => values.into_iter().skip(1).collect(),
+                _ => values,
+            };
+            if !values.is_empty() {
+                fields.push((field, values));
+            }
+        }
+        let events = events
+            .iter()
+            .filter(|(target, _)| target.as_deref().unwrap_or(IMPLICIT_HTTP_API) == id)
+            .map(|(_, label)| label.clone())
+            .collect();
+        out.push(HttpApiCors {
+            id,
+            events,
+            configured_in: configs.iter().map(|c| c.written_in.clone()).collect(),
+            fields,
+        });
+    }
+    out
+}
+
+/// The HTTP APIs and the `HttpApi` events (with the `ApiId` they name, if any) under the map
+/// of resources at `path`.
+fn read_http_api_resources<'t>(
+    root: Node<'t>,
+    resources: Node<'t>,
+    path: &Path,
+    apis: &mut Vec<(String, Option<Setting<'t>>)>,
+    events: &mut Vec<(Option<String>, String)>,
+) {
+    let Some(map) = resources.resolved().as_map() else {
+        return;
+    };
+    for entry in map.iter() {
+        let id = entry.key();
+        let resource = entry.value();
+        if id.starts_with("Fn::ForEach::") {
+            // [Identifier, Collection, {LogicalId${Identifier}: Resource}]
+            if let Some(body) = resource.resolved().as_seq().and_then(|seq| seq.get(2)) {
+                let mut body_path = path.clone();
+                body_path.extend([Seg::Key(id.into()), Seg::Index(2)]);
+                read_http_api_resources(root, body, &body_path, apis, events);
+            }
+            continue;
+        }
+        match resource.get("Type").and_then(Node::as_str) {
+            Some("AWS::Serverless::HttpApi") => {
+                let mut properties = path.clone();
+                properties.extend([Seg::Key(id.into()), Seg::Key("Properties".into())]);
+                let own = resource.get("Properties").and_then(|props| {
+                    setting_in(
+                        props,
+                        &properties,
+                        "CorsConfiguration",
+                        WrittenIn::Api(id.to_string()),
+                        root,
+                    )
+                });
+                apis.push((id.to_string(), own));
+            }
+            Some("AWS::Serverless::Function") => {
+                let Some(function_events) = resource
+                    .get("Properties")
+                    .and_then(|props| props.get("Events"))
+                    .and_then(|events| events.resolved().as_map())
+                else {
+                    continue;
+                };
+                for event in function_events.iter() {
+                    if event.value().get("Type").and_then(Node::as_str) != Some("HttpApi") {
+                        continue;
+                    }
+                    let target = event
+                        .value()
+                        .get("Properties")
+                        .and_then(|props| props.get("ApiId"))
+                        .map(|api_id| {
+                            let api_id = api_id.resolved();
+                            let named = if api_id.tag() == Some("!Ref") {
+                                api_id.as_scalar().map(|scalar| scalar.value)
+                            } else {
+                                api_id.get("Ref").and_then(Node::as_str).or(api_id.as_str())
+                            };
+                            named.unwrap_or("").to_string()
+                        });
+                    events.push((target, format!("{id}.{}", event.key())));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `scheme://host[:port]`, as the oracle and browsers read a serialized origin: no path,
+/// no trailing slash, no list. `wildcard_host` lets the host hold `*` (HTTP APIs allow
+/// `https://*.example.com`); otherwise it may be a bracketed IPv6 address.
+pub fn is_serialized_origin(text: &str, wildcard_host: bool) -> bool {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return false;
+    };
+    let mut scheme_chars = scheme.chars();
+    if !scheme_chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        || !scheme_chars.all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    {
+        return false;
+    }
+    let port = if !wildcard_host && rest.starts_with('[') {
+        let Some(end) = rest.find(']') else {
+            return false;
+        };
+        let inner = &rest[1..end];
+        if inner.is_empty()
+            || !inner
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
+            return false;
+        }
+        &rest[end + 1..]
+    } else {
+        let end = rest.find(':').unwrap_or(rest.len());
+        let forbidden = if wildcard_host { "/,?#@:" } else { "/,*?#@:[]" };
+        let host = &rest[..end];
+        if host.is_empty()
+            || host
+                .chars()
+                .any(|c| c.is_whitespace() || forbidden.contains(c))
+        {
+            return false;
+        }
+        &rest[end..]
+    };
+    port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The literal `origin-invalid` makes of a REST API's quoted `Access-Control-Allow-Origin`
+/// value that is one origin followed by a slash: `'https://example.com/'` becomes
+/// `'https://example.com'`. `None` for any other value. A rule that copies the origin
+/// elsewhere (a gateway response) copies this, so that its fix and `origin-invalid`'s
+/// agree in one pass.
+pub fn origin_literal_without_trailing_slash(literal: &str) -> Option<String> {
+    let inner = literal.strip_prefix('\'')?.strip_suffix('\'')?.trim();
+    let origin = inner.strip_suffix('/')?;
+    is_serialized_origin(origin, false).then(|| format!("'{origin}'"))
+}

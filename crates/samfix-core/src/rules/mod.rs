@@ -32,9 +32,12 @@ registry! {
     api_key_on_preflight,
     authorizer_on_preflight,
     cors_on_other_api,
+    httpapi_invalid_cors_value,
     httpapi_quoted_cors_value,
     invalid_mapping_expression,
+    origin_invalid,
     preflight_header_not_allowed,
+    preflight_method_not_allowed,
     preflight_missing,
     response_origin_missing,
 }
