@@ -63,7 +63,7 @@ PROBLEM_RULE = {
     "preflight-authorization-under-wildcard": "",
     "invalid-mapping-expression": "",
     "origin-invalid": "",
-    "error-response-without-cors": "",
+    "error-response-without-cors": "error-response-without-cors",
     "response-origin-missing": "",
     "cors-on-other-api": "",
     "httpapi-quoted-cors-value": "",

@@ -6,10 +6,16 @@ mod common;
 
 use common::{compact, fixture, samfix, temp_dir_with, temp_dir_with_fixtures, Samfix};
 
+/// The rules these tests drive the command line with; every rule has fixtures of its own.
+const PREFLIGHT_RULES: &str = "api-key-on-preflight,authorizer-on-preflight";
+
 #[test]
 fn check_reports_the_key_and_exits_1() {
     let dir = temp_dir_with_fixtures(&["resource_key.yaml"]);
-    let out = samfix(&["resource_key.yaml"], dir.path());
+    let out = samfix(
+        &["--select", PREFLIGHT_RULES, "resource_key.yaml"],
+        dir.path(),
+    );
     assert_eq!(out.code, Some(1));
     let stdout = out.stdout;
     assert!(
@@ -36,9 +42,25 @@ fn check_reports_the_key_and_exits_1() {
 fn nothing_to_fix_exits_0_and_write_leaves_the_file_alone() {
     let dir = temp_dir_with_fixtures(&["nothing_to_fix.yaml"]);
     let before = std::fs::read(dir.path().join("nothing_to_fix.yaml")).unwrap();
-    assert_eq!(samfix(&["nothing_to_fix.yaml"], dir.path()).code, Some(0));
     assert_eq!(
-        samfix(&["--write", "nothing_to_fix.yaml"], dir.path()).code,
+        samfix(
+            &["--select", PREFLIGHT_RULES, "nothing_to_fix.yaml"],
+            dir.path()
+        )
+        .code,
+        Some(0)
+    );
+    assert_eq!(
+        samfix(
+            &[
+                "--select",
+                PREFLIGHT_RULES,
+                "--write",
+                "nothing_to_fix.yaml"
+            ],
+            dir.path()
+        )
+        .code,
         Some(0)
     );
     assert_eq!(
@@ -50,10 +72,14 @@ fn nothing_to_fix_exits_0_and_write_leaves_the_file_alone() {
 #[test]
 fn write_fixes_in_place_and_a_second_run_changes_nothing() {
     let dir = temp_dir_with_fixtures(&["globals_everywhere.yaml", "crlf_bom.yaml"]);
-    let out = samfix(
-        &["--write", "globals_everywhere.yaml", "crlf_bom.yaml"],
-        dir.path(),
-    );
+    let write = [
+        "--select",
+        PREFLIGHT_RULES,
+        "--write",
+        "globals_everywhere.yaml",
+        "crlf_bom.yaml",
+    ];
+    let out = samfix(&write, dir.path());
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(out
         .stdout
@@ -71,10 +97,7 @@ fn write_fixes_in_place_and_a_second_run_changes_nothing() {
         "the byte order mark stays"
     );
 
-    let again = samfix(
-        &["--write", "globals_everywhere.yaml", "crlf_bom.yaml"],
-        dir.path(),
-    );
+    let again = samfix(&write, dir.path());
     assert_eq!(again.code, Some(0));
     assert!(again.stdout.contains("0 findings"));
     let after: Vec<Vec<u8>> = ["globals_everywhere.yaml", "crlf_bom.yaml"]
@@ -83,7 +106,16 @@ fn write_fixes_in_place_and_a_second_run_changes_nothing() {
         .collect();
     assert_eq!(fixed, after);
     assert_eq!(
-        samfix(&["globals_everywhere.yaml", "crlf_bom.yaml"], dir.path()).code,
+        samfix(
+            &[
+                "--select",
+                PREFLIGHT_RULES,
+                "globals_everywhere.yaml",
+                "crlf_bom.yaml"
+            ],
+            dir.path()
+        )
+        .code,
         Some(0)
     );
 }
@@ -114,7 +146,13 @@ fn write_keeps_the_mode_and_replaces_a_symlinks_target() {
 fn diff_is_a_patch_git_applies_to_the_same_result_as_write() {
     let dir = temp_dir_with_fixtures(&["resource_key.yaml", "json_template.json"]);
     let out = samfix(
-        &["--diff", "resource_key.yaml", "json_template.json"],
+        &[
+            "--select",
+            PREFLIGHT_RULES,
+            "--diff",
+            "resource_key.yaml",
+            "json_template.json",
+        ],
         dir.path(),
     );
     assert_eq!(out.code, Some(1));
@@ -154,7 +192,13 @@ fn diff_is_a_patch_git_applies_to_the_same_result_as_write() {
 
     let written = temp_dir_with_fixtures(&["resource_key.yaml", "json_template.json"]);
     samfix(
-        &["--write", "resource_key.yaml", "json_template.json"],
+        &[
+            "--select",
+            PREFLIGHT_RULES,
+            "--write",
+            "resource_key.yaml",
+            "json_template.json",
+        ],
         written.path(),
     );
     for name in ["resource_key.yaml", "json_template.json"] {
@@ -202,7 +246,9 @@ fn stdin_is_read_and_write_prints_the_fixed_template() {
     assert_eq!(fixed.stdout, expected);
 
     let clean = std::fs::read_to_string(fixture("nothing_to_fix.yaml")).unwrap();
-    let unchanged = Samfix::new(&["--write", "-"]).input(clean.as_bytes()).run();
+    let unchanged = Samfix::new(&["--select", PREFLIGHT_RULES, "--write", "-"])
+        .input(clean.as_bytes())
+        .run();
     assert_eq!(unchanged.stdout, clean);
 }
 
@@ -281,7 +327,7 @@ fn directories_are_walked_for_sam_templates_only() {
         dir.path().join(".hidden/skipped.yaml"),
     )
     .unwrap();
-    let out = samfix(&["."], dir.path());
+    let out = samfix(&["--select", PREFLIGHT_RULES, "."], dir.path());
     assert_eq!(out.code, Some(1));
     let stdout = out.stdout;
     let files: Vec<&str> = stdout
@@ -309,7 +355,14 @@ fn directories_are_walked_for_sam_templates_only() {
 fn events_strategy_refuses_a_definition_body_and_says_why() {
     let dir = temp_dir_with_fixtures(&["definition_body.yaml"]);
     let out = samfix(
-        &["--write", "--strategy", "events", "definition_body.yaml"],
+        &[
+            "--select",
+            PREFLIGHT_RULES,
+            "--write",
+            "--strategy",
+            "events",
+            "definition_body.yaml",
+        ],
         dir.path(),
     );
     assert_eq!(out.code, Some(1));
@@ -337,7 +390,10 @@ fn an_alias_bomb_is_fixed_without_expanding() {
     lines.push(api.into());
     let bomb = lines.join("\n") + "\n";
     let dir = temp_dir_with(&[("bomb.yaml", &bomb)]);
-    let out = samfix(&["--write", "bomb.yaml"], dir.path());
+    let out = samfix(
+        &["--select", PREFLIGHT_RULES, "--write", "bomb.yaml"],
+        dir.path(),
+    );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("bomb.yaml")).unwrap(),
@@ -361,7 +417,7 @@ fn a_broken_sam_template_in_a_directory_is_reported_and_sam_only_skips_other_nam
         "image: {{ .Values.image }}\n",
     )
     .unwrap();
-    let walked = samfix(&["."], dir.path());
+    let walked = samfix(&["--select", PREFLIGHT_RULES, "."], dir.path());
     assert_eq!(walked.code, Some(2));
     assert!(
         compact(&walked.stderr).starts_with("broken.yaml:2:12: error: unclosed bracket"),
@@ -373,7 +429,14 @@ fn a_broken_sam_template_in_a_directory_is_reported_and_sam_only_skips_other_nam
         .ends_with("2 files checked: 1 finding, 1 fixable, 1 error\n"));
 
     let hook = samfix(
-        &["--write", "--sam-only", "chart.yaml", "resource_key.yaml"],
+        &[
+            "--select",
+            PREFLIGHT_RULES,
+            "--write",
+            "--sam-only",
+            "chart.yaml",
+            "resource_key.yaml",
+        ],
         dir.path(),
     );
     assert_eq!(hook.code, Some(0), "{}", hook.stderr);
@@ -437,7 +500,7 @@ fn select_and_ignore_choose_the_rules() {
         "api-key-on-preflight",
     ];
     assert_eq!(
-        rules_reported(&[]),
+        rules_reported(&["--select", PREFLIGHT_RULES]),
         (Some(1), both.map(String::from).to_vec())
     );
     assert_eq!(
@@ -445,7 +508,12 @@ fn select_and_ignore_choose_the_rules() {
         (Some(1), vec!["authorizer-on-preflight".to_string()])
     );
     assert_eq!(
-        rules_reported(&["--ignore", "authorizer-on-preflight,api-key-on-preflight"]),
+        rules_reported(&[
+            "--select",
+            PREFLIGHT_RULES,
+            "--ignore",
+            "authorizer-on-preflight,api-key-on-preflight"
+        ]),
         (Some(0), vec![])
     );
     let out = samfix(

@@ -443,7 +443,13 @@ fn other_files_are_still_processed() {
     ]);
     let out = samfix_in(
         dir.path(),
-        &["--write", "a_deep.yaml", "b_good.yaml"],
+        &[
+            "--select",
+            "api-key-on-preflight",
+            "--write",
+            "a_deep.yaml",
+            "b_good.yaml",
+        ],
         Stdio::null(),
     );
     assert_eq!(out.code, Some(2));
@@ -627,7 +633,11 @@ fn a_walk_skips_fifos_and_devices() {
         .status()
         .unwrap();
     assert!(status.success(), "mkfifo failed");
-    let out = samfix_in(dir.path(), &["."], Stdio::null());
+    let out = samfix_in(
+        dir.path(),
+        &["--select", "api-key-on-preflight", "."],
+        Stdio::null(),
+    );
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(
         out.stdout

@@ -32,6 +32,7 @@ registry! {
     api_key_on_preflight,
     authorizer_on_preflight,
     cors_on_other_api,
+    error_response_without_cors,
     httpapi_invalid_cors_value,
     httpapi_quoted_cors_value,
     invalid_mapping_expression,
