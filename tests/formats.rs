@@ -348,7 +348,7 @@ fn completions_and_man_page_are_subcommands_beside_the_paths() {
     let Run { code, stdout, .. } = samfix(&["--color", "never"], dir.path());
     assert_eq!(code, Some(1));
     assert!(
-        stdout.ends_with("1 file checked: 1 finding, 1 fixable, 0 errors\n"),
+        stdout.ends_with("1 file checked: 3 findings, 3 fixable, 0 errors\n"),
         "{stdout}"
     );
     // Options and a subcommand don't mix.

@@ -1,7 +1,9 @@
 //! `api-key-on-preflight`: an API's `Auth.ApiKeyRequired` reaches its CORS preflight, which
 //! browsers send without `x-api-key`: every cross-origin call fails with 403.
 
-use super::preflight::{by_place, editable, hits, preflight_flag, removal, settle, Located, Setting};
+use super::preflight::{
+    by_place, editable, hits, preflight_flag, removal, settle, Located, Setting,
+};
 use super::{Context, Output, Rule, RuleSpec};
 use crate::change::{Change, Value};
 use crate::diagnostic::{EventProblem, FixReason, Reason, Strategy, WrittenIn};
@@ -28,7 +30,12 @@ const SETTING: Setting = Setting {
     flag: "AddApiKeyRequiredToCorsPreflight",
     kind: "key",
     what: "the key",
-    of: |facts| (facts.api_key.as_ref(), facts.api_key_preflight_flag.as_ref()),
+    of: |facts| {
+        (
+            facts.api_key.as_ref(),
+            facts.api_key_preflight_flag.as_ref(),
+        )
+    },
 };
 
 fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
@@ -37,7 +44,9 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
         context,
         rule,
         &SETTING,
-        |api| format!("`{api}` requires an API key on its CORS preflight, which browsers send without one"),
+        |api| {
+            format!("`{api}` requires an API key on its CORS preflight, which browsers send without one")
+        },
         "SAM requires the key on the preflight too",
     );
     let mut output = Output::default();
@@ -66,8 +75,8 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
                 })
             }),
         };
-        global_key_moves |= *written_in == WrittenIn::Globals
-            && matches!(outcome, Ok((Strategy::Events, _, _)));
+        global_key_moves |=
+            *written_in == WrittenIn::Globals && matches!(outcome, Ok((Strategy::Events, _, _)));
         settle(
             &mut output,
             &mut findings,
@@ -111,8 +120,7 @@ fn move_to_events<'t>(
                 api: api.id.clone(),
             });
         }
-        if key.written_in != WrittenIn::Globals && facts.inherits_global_key && !global_key_moves
-        {
+        if key.written_in != WrittenIn::Globals && facts.inherits_global_key && !global_key_moves {
             return Err(Reason::GlobalKeyTakesOver {
                 api: api.id.clone(),
             });

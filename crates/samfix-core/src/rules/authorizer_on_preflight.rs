@@ -40,7 +40,9 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
         context,
         rule,
         &SETTING,
-        |api| format!("`{api}` puts its default authorizer on its CORS preflight, which browsers send without credentials"),
+        |api| {
+            format!("`{api}` puts its default authorizer on its CORS preflight, which browsers send without credentials")
+        },
         "SAM puts the authorizer on the preflight too",
     );
     let mut output = Output::default();
@@ -55,7 +57,15 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
         });
         let apis = group.iter().map(|hit| hit.finding.api.clone()).collect();
         let span = group[0].key.key_span.clone();
-        settle(&mut output, &mut findings, rule, written_in, apis, span, outcome);
+        settle(
+            &mut output,
+            &mut findings,
+            rule,
+            written_in,
+            apis,
+            span,
+            outcome,
+        );
     }
     output.findings = findings;
     output
