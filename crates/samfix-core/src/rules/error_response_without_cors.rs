@@ -1034,10 +1034,16 @@ fn origin_literal(node: Node<'_>) -> Result<String, OriginProblem> {
             OriginProblem::Invalid
         });
     }
+    let literal = format!("'{inner}'");
+    // `origin-invalid` drops a trailing slash in the same run; the responses carry the origin
+    // it leaves, so a second run finds them right.
+    if let Some(fixed) = crate::cors::origin_literal_without_trailing_slash(&literal) {
+        return Ok(fixed);
+    }
     if !origin_is_valid(inner) {
         return Err(OriginProblem::Invalid);
     }
-    Ok(format!("'{inner}'"))
+    Ok(literal)
 }
 
 /// Whether `text` is one of API Gateway's mapping-expression sources (a request value, the
