@@ -528,6 +528,23 @@ mod tests {
     use super::*;
     use crate::parse::parse;
 
+    /// A value the template tree leaves out spans what the tree of every node says it does,
+    /// up to its last scalar, so an edit beside it lands after it.
+    #[test]
+    fn a_skipped_value_spans_its_whole_text() {
+        let source = "Metadata:\n  Author: me\n  Tags:\n    - a\n    - b\n  Note: |\n    text\n\n\
+                      Resources: {}\n";
+        let reads = [crate::parse::Reads {
+            sections: &[],
+            resources: &[],
+        }];
+        let skipped = crate::parse::parse_template(source, &reads).unwrap();
+        let full = parse(source).unwrap();
+        let span = |tree: &Tree<'_>| tree.root().get("Metadata").unwrap().span();
+        assert_eq!(span(&skipped), span(&full));
+        assert!(source[span(&full)].ends_with("text"));
+    }
+
     /// Most keys are read from their span, with or without quotes; the rest are kept decoded.
     #[test]
     fn keys_read_as_written_or_decoded() {

@@ -516,8 +516,16 @@ impl<'s> Builder<'s> {
             Some(Frame {
                 body: Body::Skipped(fold),
                 keys,
+                last_end,
                 ..
             }) if anchor_id == 0 => {
+                // A block collection ends where its last scalar does.
+                let end = if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    trim_trailing_space(self.source, &range)
+                } else {
+                    range.end
+                };
+                *last_end = (*last_end).max(end);
                 if fold.wants_key() {
                     keys.insert(value, range.start)?;
                     fold.key = Some(CompactString::from(value));
