@@ -1515,12 +1515,15 @@ mod tests {
         assert!(fixed_with("\"*\"").contains("Access-Control-Allow-Origin: \"'*'\""));
         assert!(fixed_with("'https://a.example'")
             .contains("Access-Control-Allow-Origin: \"'https://a.example'\""));
+        // The origin `origin-invalid` leaves once it drops the trailing slash.
+        assert!(fixed_with("\"'https://a.com/'\"")
+            .contains("Access-Control-Allow-Origin: \"'https://a.com'\""));
         for (cors, kind) in [
             ("!Ref Origin", "origin-intrinsic"),
             ("method.request.header.Origin", "origin-echo"),
             ("\"'https://a.com,https://b.com'\"", "origin-list"),
             ("origins", "origin-invalid"),
-            ("\"'https://a.com/'\"", "origin-invalid"),
+            ("\"'https://a.com/path'\"", "origin-invalid"),
             ("{AllowOrigin: 12}", "origin-not-a-string"),
             (
                 "{AllowOrigin: \"'*'\", AllowCredentials: true}",
