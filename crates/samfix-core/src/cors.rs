@@ -10,6 +10,7 @@ use crate::parse::{Node, Path, Reads, ResourceReads, Seg, Span};
 
 /// What the CORS rules read beyond [`crate::facts::READS`]: an API's `GatewayResponses`.
 pub const READS: Reads = Reads {
+    attributes: &[],
     sections: &[],
     resources: &[ResourceReads {
         kind: "AWS::Serverless::Api",
@@ -170,10 +171,7 @@ impl<'t> ApiCors<'t> {
     pub fn read(template: &Template<'t>, api: &Api<'t>, facts: &ApiFacts<'t>) -> Self {
         let own = api.node;
         let globals = template.globals_api();
-        let ignores = |section: &str| {
-            own.and_then(|p| p.get("IgnoreGlobals"))
-                .is_some_and(|ignore| ignores_global(ignore, section))
-        };
+        let ignores = |section: &str| api.ignores_global(section);
         let own_path = api.properties.clone();
         let globals_path: Path = vec![Seg::Key("Globals".into()), Seg::Key("Api".into())];
         let own_setting = |key: &str| {
@@ -437,14 +435,6 @@ fn event_operation(
     })
 }
 
-/// `IgnoreGlobals: "*"` or a list naming the section.
-fn ignores_global(ignore: Node<'_>, section: &str) -> bool {
-    match ignore.resolved().as_seq() {
-        Some(seq) => seq.items().any(|item| item.as_str() == Some(section)),
-        None => ignore.as_str() == Some("*"),
-    }
-}
-
 /// Splits a mapping-expression literal (`'a,b'`) into its items; `None` when the value is
 /// not one quoted literal.
 pub fn literal_items(value: &str) -> Option<Vec<String>> {
@@ -469,10 +459,7 @@ pub fn authorizer_definition<'t>(
     api: &Api<'t>,
     name: &str,
 ) -> Option<Node<'t>> {
-    let ignores_auth = api
-        .node
-        .and_then(|p| p.get("IgnoreGlobals"))
-        .is_some_and(|ignore| ignores_global(ignore, "Auth"));
+    let ignores_auth = api.ignores_global("Auth");
     let global = template
         .globals_api()
         .filter(|_| !ignores_auth)
@@ -520,6 +507,7 @@ pub fn authorizer_strictly<'t>(template: &Template<'t>, api: &Api<'t>, name: &st
 /// [`crate::facts::READS`]: an API's `GatewayResponses` and `MergeDefinitions`, and the
 /// `AWS::ApiGateway::GatewayResponse` resources, which override its gateway responses.
 pub const INTENT_READS: Reads = Reads {
+    attributes: &[],
     sections: &[],
     resources: &[
         ResourceReads {
@@ -682,9 +670,7 @@ pub fn event_in_body(template: &Template<'_>, api: &Api<'_>, event: &ApiEvent<'_
     let merges = match props.get("MergeDefinitions") {
         Some(own) => own.is_truthy(),
         None => {
-            !props
-                .get("IgnoreGlobals")
-                .is_some_and(|ignore| ignores_global(ignore, "MergeDefinitions"))
+            !api.ignores_global("MergeDefinitions")
                 && template
                     .globals_api()
                     .and_then(|globals| globals.get("MergeDefinitions"))
@@ -1061,6 +1047,7 @@ fn refers_to(target: Node<'_>, id: &str) -> bool {
 /// What the HTTP API CORS rules read beyond [`crate::facts::READS`] (which keeps `Globals`
 /// and the functions' `Events`): an `AWS::Serverless::HttpApi`'s `CorsConfiguration`.
 pub const HTTP_API_READS: Reads = Reads {
+    attributes: &["IgnoreGlobals"],
     sections: &[],
     resources: &[ResourceReads {
         kind: "AWS::Serverless::HttpApi",
@@ -1111,21 +1098,19 @@ impl<'t> HttpApiCors<'t> {
 /// implicit `ServerlessHttpApi` when an `HttpApi` event names no `ApiId`) whose
 /// `CorsConfiguration` is a map of fields, its own or `Globals.HttpApi`'s. A configuration
 /// that is `true` (SAM allows `*`), false, null or an intrinsic function gives no fields.
-///
-/// `IgnoreGlobals` is a resource attribute, which the tree does not keep: every HTTP API
-/// is read as taking `Globals.HttpApi`.
+/// An API whose `IgnoreGlobals` names `CorsConfiguration` takes only its own.
 pub fn http_api_cors<'t>(template: &Template<'t>) -> Vec<HttpApiCors<'t>> {
     let root = template.root;
-    let mut apis: Vec<(String, Option<Setting<'t>>)> = Vec::new();
+    let mut apis: Vec<(String, Option<Setting<'t>>, bool)> = Vec::new();
     let mut events: Vec<(Option<String>, String)> = Vec::new();
     if let Some(resources) = root.get("Resources") {
         let path = vec![Seg::Key("Resources".into())];
         read_http_api_resources(root, resources, &path, &mut apis, &mut events);
     }
     if events.iter().any(|(target, _)| target.is_none())
-        && !apis.iter().any(|(id, _)| id == IMPLICIT_HTTP_API)
+        && !apis.iter().any(|(id, ..)| id == IMPLICIT_HTTP_API)
     {
-        apis.push((IMPLICIT_HTTP_API.to_string(), None));
+        apis.push((IMPLICIT_HTTP_API.to_string(), None, false));
     }
     let globals_path: Path = vec![Seg::Key("Globals".into()), Seg::Key("HttpApi".into())];
     let global = root
@@ -1145,16 +1130,17 @@ pub fn http_api_cors<'t>(template: &Template<'t>) -> Vec<HttpApiCors<'t>> {
             .then_some(setting)
     }
     let mut out = Vec::new();
-    for (id, own) in apis {
+    for (id, own, ignores_globals) in apis {
+        let global = global.as_ref().filter(|_| !ignores_globals);
         // SAM's `Globals` merge two maps key by key; anything else on the resource wins,
         // even null, which turns CORS off.
         let configs: Vec<&Setting<'t>> = match &own {
-            Some(own) => match (config_map(own), global.as_ref().and_then(config_map)) {
+            Some(own) => match (config_map(own), global.and_then(config_map)) {
                 (Some(own), Some(global)) => vec![global, own],
                 (Some(own), None) => vec![own],
                 (None, _) => Vec::new(),
             },
-            None => global.as_ref().and_then(config_map).into_iter().collect(),
+            None => global.and_then(config_map).into_iter().collect(),
         };
         if configs.is_empty() {
             continue;
@@ -1209,7 +1195,7 @@ fn read_http_api_resources<'t>(
     root: Node<'t>,
     resources: Node<'t>,
     path: &Path,
-    apis: &mut Vec<(String, Option<Setting<'t>>)>,
+    apis: &mut Vec<(String, Option<Setting<'t>>, bool)>,
     events: &mut Vec<(Option<String>, String)>,
 ) {
     let Some(map) = resources.resolved().as_map() else {
@@ -1240,7 +1226,11 @@ fn read_http_api_resources<'t>(
                         root,
                     )
                 });
-                apis.push((id.to_string(), own));
+                let ignores_globals = crate::model::ignores_global(
+                    resource.get("IgnoreGlobals"),
+                    "CorsConfiguration",
+                );
+                apis.push((id.to_string(), own, ignores_globals));
             }
             Some("AWS::Serverless::Function") => {
                 let Some(function_events) = resource

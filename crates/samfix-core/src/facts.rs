@@ -8,19 +8,14 @@ use crate::model::{child, is_intrinsic, Api, Target, Template, IMPLICIT_API};
 use crate::parse::{Node, Path, Reads, ResourceReads, Seg, Span};
 
 /// What the model and the facts read of a template: the SAM transform, `Globals`, an API's
-/// `Auth`, `Cors`, body and `IgnoreGlobals`, and the events of functions and state machines.
+/// `Auth`, `Cors` and body, every resource's `IgnoreGlobals`, and the events of functions and state machines.
 pub const READS: Reads = Reads {
+    attributes: &["IgnoreGlobals"],
     sections: &["Transform", "Globals"],
     resources: &[
         ResourceReads {
             kind: "AWS::Serverless::Api",
-            properties: &[
-                "Auth",
-                "Cors",
-                "DefinitionBody",
-                "DefinitionUri",
-                "IgnoreGlobals",
-            ],
+            properties: &["Auth", "Cors", "DefinitionBody", "DefinitionUri"],
             edited: true,
         },
         ResourceReads {
@@ -114,11 +109,7 @@ fn api_facts<'t>(
     warnings: &mut Vec<Warning>,
 ) -> ApiFacts<'t> {
     let globals = template.globals_api();
-    let ignores = |section: &str| {
-        api.node
-            .and_then(|p| p.get("IgnoreGlobals"))
-            .is_some_and(|ignore| ignores_global(ignore, section))
-    };
+    let ignores = |section: &str| api.ignores_global(section);
     let global_auth = globals
         .filter(|_| !ignores("Auth"))
         .and_then(|g| g.get("Auth"));
@@ -219,14 +210,6 @@ fn api_facts<'t>(
         own_body,
         inherits_global_key,
         body_wide_security,
-    }
-}
-
-/// `IgnoreGlobals: "*"` or a list naming the section.
-fn ignores_global(ignore: Node<'_>, section: &str) -> bool {
-    match ignore.resolved().as_seq() {
-        Some(seq) => seq.items().any(|item| item.as_str() == Some(section)),
-        None => ignore.as_str() == Some("*"),
     }
 }
 

@@ -38,6 +38,25 @@ pub struct Api<'t> {
     pub properties: Option<Path>,
     /// The `Properties` node; `None` for the implicit API or when there is none.
     pub node: Option<Node<'t>>,
+    /// The resource's `IgnoreGlobals` attribute (beside `Type`, not in `Properties`).
+    pub ignore_globals: Option<Node<'t>>,
+}
+
+impl Api<'_> {
+    /// Whether `IgnoreGlobals` (`"*"` or a list naming it) keeps the `Globals.Api` setting
+    /// `section` away from this API.
+    pub fn ignores_global(&self, section: &str) -> bool {
+        ignores_global(self.ignore_globals, section)
+    }
+}
+
+/// Whether a resource's `IgnoreGlobals` attribute (`"*"` or a list naming it) keeps the
+/// `Globals` setting `section` away from it.
+pub fn ignores_global(ignore_globals: Option<Node<'_>>, section: &str) -> bool {
+    ignore_globals.is_some_and(|ignore| match ignore.resolved().as_seq() {
+        Some(seq) => seq.items().any(|item| item.as_str() == Some(section)),
+        None => ignore.as_str() == Some("*"),
+    })
 }
 
 /// A `Type: Api` event of a Function or StateMachine.
@@ -157,6 +176,7 @@ impl<'t> Template<'t> {
                 id: IMPLICIT_API.to_string(),
                 properties: None,
                 node: None,
+                ignore_globals: None,
             });
         }
         for (index, event) in template.events.iter().enumerate() {
@@ -213,6 +233,7 @@ impl<'t> Template<'t> {
                     id: id.to_string(),
                     properties: Some(properties_path),
                     node: properties.map(|(entry, _)| entry.value()),
+                    ignore_globals: resource.get("IgnoreGlobals"),
                 });
             }
             Some("AWS::Serverless::Function" | "AWS::Serverless::StateMachine") => {

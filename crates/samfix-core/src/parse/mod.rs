@@ -36,6 +36,8 @@ pub struct Reads {
     pub sections: &'static [&'static str],
     /// Per resource type, the `Properties` kept whole.
     pub resources: &'static [ResourceReads],
+    /// Resource attributes beside `Type` and `Properties` kept whole, of every resource.
+    pub attributes: &'static [&'static str],
 }
 
 /// The `Properties` kept whole of resources of one type.

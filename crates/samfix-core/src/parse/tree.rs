@@ -535,6 +535,7 @@ mod tests {
         let source = "Metadata:\n  Author: me\n  Tags:\n    - a\n    - b\n  Note: |\n    text\n\n\
                       Resources: {}\n";
         let reads = [crate::parse::Reads {
+            attributes: &[],
             sections: &[],
             resources: &[],
         }];

@@ -62,6 +62,7 @@ impl Scope {
             Scope::Resource => match key {
                 "Type" => Scope::All,
                 "Properties" => Scope::Properties(None),
+                _ if reads.iter().any(|r| r.attributes.contains(&key)) => Scope::All,
                 _ => Scope::Skip,
             },
             Scope::Properties(kind) if reads_property(reads, kind, key) => Scope::All,

@@ -19,6 +19,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     fix: "moves the key to the events (`--strategy events`) or adds `AddApiKeyRequiredToCorsPreflight: false` beside it (`--strategy flag`); `auto` chooses per API",
     page: include_str!("../../../../docs/rules/api-key-on-preflight.md"),
     reads: Reads {
+        attributes: &[],
         sections: &[],
         resources: &[],
     },
@@ -253,7 +254,7 @@ mod tests {
         let template = |ignore: &str| {
             format!(
                 "Globals:\n  Api:\n    Cors: \"'*'\"\n    Auth:\n      ApiKeyRequired: true\nResources:\n  \
-                 A:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: p\n      IgnoreGlobals: {ignore}\n  \
+                 A:\n    Type: AWS::Serverless::Api\n    IgnoreGlobals: {ignore}\n    Properties:\n      StageName: p\n  \
                  B:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: p\n"
             )
         };
@@ -265,6 +266,12 @@ mod tests {
             "without the global Cors, A has no preflight"
         );
         assert_eq!(finding_apis(&template("[Tags]")), ["A", "B"]);
+        // SAM reads the attribute beside `Type`; under `Properties` it opts nothing out.
+        let in_properties = template("'*'").replace(
+            "    IgnoreGlobals: '*'\n    Properties:\n",
+            "    Properties:\n      IgnoreGlobals: '*'\n",
+        );
+        assert_eq!(finding_apis(&in_properties), ["A", "B"]);
     }
 
     #[test]

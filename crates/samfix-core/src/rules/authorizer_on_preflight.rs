@@ -14,6 +14,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     fix: "adds `AddDefaultAuthorizerToCorsPreflight: false` in the `Auth` map that holds the `DefaultAuthorizer`",
     page: include_str!("../../../../docs/rules/authorizer-on-preflight.md"),
     reads: Reads {
+        attributes: &[],
         sections: &[],
         resources: &[],
     },

@@ -29,6 +29,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
 /// What the rule reads beyond the facts: an API's `GatewayResponses` and `MergeDefinitions`,
 /// and the `AWS::ApiGateway::GatewayResponse` resources, which override both.
 const READS: Reads = Reads {
+    attributes: &[],
     sections: &[],
     resources: &[
         ResourceReads {
@@ -110,14 +111,7 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
         }
         // Where samfix can't read what answers the rejections, it can't tell whether they
         // lack the origin: a note, not a finding.
-        let unread_attribute = context.template.globals_api().is_some()
-            && ignore_globals_attribute(context.template.root, api);
-        let responses = if unread_attribute {
-            Err(ignore_globals(&api.id))
-        } else {
-            Responses::read(api, cors, &resources)
-        };
-        let responses = match responses {
+        let responses = match Responses::read(api, cors, &resources) {
             Ok(responses) => responses,
             Err(reason) => {
                 warnings.push(Warning {
@@ -143,7 +137,7 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
             continue;
         }
         let place = match sam_cors.setting.written_in {
-            WrittenIn::Globals if !ignores_global(api, "GatewayResponses") => WrittenIn::Globals,
+            WrittenIn::Globals if !api.ignores_global("GatewayResponses") => WrittenIn::Globals,
             _ => WrittenIn::Api(api.id.clone()),
         };
         let want = origin_of(sam_cors).and_then(|(origin, credentials)| {
@@ -368,7 +362,7 @@ fn rejections<'t>(
         let own = api.node.and_then(|p| p.get("MergeDefinitions"));
         let global = template
             .globals_api()
-            .filter(|_| !ignores_global(api, "MergeDefinitions"))
+            .filter(|_| !api.ignores_global("MergeDefinitions"))
             .and_then(|g| g.get("MergeDefinitions"));
         own.or(global).is_some_and(Node::is_truthy)
     };
@@ -1109,34 +1103,6 @@ fn origin_is_valid(text: &str) -> bool {
     }
 }
 
-/// Whether the API resource carries the `IgnoreGlobals` attribute (beside `Type` and
-/// `Properties`), which the facts do not read.
-fn ignore_globals_attribute(root: Node<'_>, api: &Api<'_>) -> bool {
-    api.properties
-        .as_ref()
-        .and_then(|path| root.at(&path[..path.len() - 1]))
-        .is_some_and(|resource| resource.get("IgnoreGlobals").is_some())
-}
-
-fn ignore_globals(api: &str) -> Reason {
-    refusal(
-        "ignore-globals",
-        format!(
-            "`{api}` has an `IgnoreGlobals` attribute, and samfix does not read which parts of `Globals.Api` (`Cors`, `Auth`, `GatewayResponses`) it ignores: check its gateway responses by hand"
-        ),
-    )
-}
-
-/// `IgnoreGlobals: "*"` or a list naming the section, read where the facts read it.
-fn ignores_global(api: &Api<'_>, section: &str) -> bool {
-    api.node
-        .and_then(|p| p.get("IgnoreGlobals"))
-        .is_some_and(|ignore| match ignore.resolved().as_seq() {
-            Some(seq) => seq.items().any(|item| item.as_str() == Some(section)),
-            None => ignore.as_str() == Some("*"),
-        })
-}
-
 // ---------------------------------------------------------------------------------------
 // The fix of one place
 // ---------------------------------------------------------------------------------------
@@ -1173,7 +1139,7 @@ fn plan(
             let path = vec![Seg::Key("Globals".into()), Seg::Key("Api".into())];
             // Every API that takes Globals.Api's GatewayResponses gets them, Cors or not.
             let reached = (0..apis.len())
-                .filter(|&i| !ignores_global(apis[i].0, "GatewayResponses"))
+                .filter(|&i| !apis[i].0.ignores_global("GatewayResponses"))
                 .collect();
             (path, context.template.globals_api(), reached)
         }
@@ -1193,7 +1159,7 @@ fn plan(
         }
     };
     for &i in &reached {
-        reach(root, apis[i], resources, &want, place)?;
+        reach(apis[i], resources, &want, place)?;
     }
     let Some(map) = map.filter(|map| map.resolved().as_map().is_some()) else {
         return Err(refusal(
@@ -1253,7 +1219,6 @@ fn other_origin(api: &str, want: &Want) -> Reason {
 
 /// Whether the responses written at `place` are right for an API they reach.
 fn reach(
-    root: Node<'_>,
     (api, facts, cors): (&Api<'_>, &ApiFacts<'_>, &ApiCors<'_>),
     resources: &GatewayResponseResources,
     want: &Want,
@@ -1268,9 +1233,6 @@ fn reach(
             ),
         ));
     };
-    if *place == WrittenIn::Globals && ignore_globals_attribute(root, api) {
-        return Err(ignore_globals(&api.id));
-    }
     if facts.own_body == Some("DefinitionUri") {
         return Err(refusal(
             "globals-reach-definition-uri",
@@ -1370,12 +1332,12 @@ fn changes_at(
     let responses_path = child(map_path, "GatewayResponses");
     let Some((entry, indirect)) = map.lookup("GatewayResponses") else {
         let value = Value::map(kinds.iter().map(|kind| (*kind, response_value(headers, 0))));
-        // Beside `Cors` (or `IgnoreGlobals`), whose end samfix has read: the other
-        // properties of an API are read only as far as the rules need them.
-        let after = ["Cors", "IgnoreGlobals"]
-            .into_iter()
-            .find(|key| map.lookup(key).is_some_and(|(_, indirect)| !indirect))
-            .map(String::from);
+        // Beside `Cors`, whose end samfix has read: the other properties of an API are
+        // read only as far as the rules need them.
+        let after = map
+            .lookup("Cors")
+            .is_some_and(|(_, indirect)| !indirect)
+            .then(|| "Cors".to_string());
         return Ok(vec![Change::Insert {
             map: map_path.clone(),
             key: "GatewayResponses".into(),

@@ -22,10 +22,11 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     fix: "removes the inner quotes from each such item",
     page: include_str!("../../../../docs/rules/httpapi-quoted-cors-value.md"),
     reads: Reads {
+        attributes: &["IgnoreGlobals"],
         sections: &[],
         resources: &[ResourceReads {
             kind: "AWS::Serverless::HttpApi",
-            properties: &["CorsConfiguration", "IgnoreGlobals"],
+            properties: &["CorsConfiguration"],
             edited: false,
         }],
     },
@@ -529,14 +530,10 @@ fn read_resources<'t>(
                         key_span: config.key_span(),
                     })
                 });
-                let ignores_globals = props
-                    .and_then(|(props, _)| props.get("IgnoreGlobals"))
-                    .is_some_and(|ignore| match ignore.resolved().as_seq() {
-                        Some(seq) => seq
-                            .items()
-                            .any(|item| item.as_str() == Some("CorsConfiguration")),
-                        None => ignore.as_str() == Some("*"),
-                    });
+                let ignores_globals = crate::model::ignores_global(
+                    resource.get("IgnoreGlobals"),
+                    "CorsConfiguration",
+                );
                 apis.push(HttpApi {
                     id: id.to_string(),
                     own: own.filter(|config| !config.node.is_null()),
@@ -637,7 +634,7 @@ mod tests {
     fn globals_reach_every_http_api_that_takes_them() {
         let source = "Globals:\n  HttpApi:\n    CorsConfiguration:\n      AllowOrigins: [\"'https://example.com'\"]\nResources:\n  \
             A:\n    Type: AWS::Serverless::HttpApi\n  \
-            B:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      IgnoreGlobals: [CorsConfiguration]\n  \
+            B:\n    Type: AWS::Serverless::HttpApi\n    IgnoreGlobals: [CorsConfiguration]\n  \
             Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events:\n        Get:\n          Type: HttpApi\n";
         let (fixed, _, apis) = run(source);
         assert!(fixed

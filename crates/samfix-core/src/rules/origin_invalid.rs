@@ -21,6 +21,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     fix: "removes a trailing slash from the origin; a list, a path, a missing scheme or a `*.` pattern is left for a human",
     page: include_str!("../../../../docs/rules/origin-invalid.md"),
     reads: Reads {
+        attributes: &[],
         sections: &[],
         resources: &[
             ResourceReads {

@@ -25,6 +25,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     fix: "adds the missing headers to `Cors.AllowHeaders`, or adds `AllowHeaders` (a `Cors` string becomes a map with the same `AllowOrigin`)",
     page: include_str!("../../../../docs/rules/preflight-header-not-allowed.md"),
     reads: Reads {
+        attributes: &[],
         sections: &[],
         resources: &[],
     },
@@ -766,7 +767,7 @@ fn merge_blocker(
                         .apis
                         .iter()
                         .find(|other| {
-                            !ignores_global(other, "Cors")
+                            !other.ignores_global("Cors")
                                 && other.node.and_then(|p| p.get("Cors")).is_some_and(is_map)
                         })
                         .map(|other| other.id.clone())
@@ -780,7 +781,7 @@ fn merge_blocker(
             ))
         }
         WrittenIn::Api(id) => {
-            if ignores_global(api, "Cors") {
+            if api.ignores_global("Cors") {
                 return None;
             }
             template
@@ -794,17 +795,6 @@ fn merge_blocker(
                 ),
             ))
         }
-    }
-}
-
-/// Whether `api` opts out of the `Globals.Api` section `section`.
-fn ignores_global(api: &Api, section: &str) -> bool {
-    let Some(ignore) = api.node.and_then(|p| p.get("IgnoreGlobals")) else {
-        return false;
-    };
-    match ignore.resolved().as_seq() {
-        Some(seq) => seq.items().any(|item| item.as_str() == Some(section)),
-        None => ignore.as_str() == Some("*"),
     }
 }
 
@@ -841,7 +831,7 @@ fn needs_of<'t>(
     }
     let global_auth = template
         .globals_api()
-        .filter(|_| !ignores_global(api, "Auth"))
+        .filter(|_| !api.ignores_global("Auth"))
         .and_then(|g| g.get("Auth"));
     if own_auth.is_none() && global_auth.is_some_and(is_intrinsic) {
         return Err("`Globals.Api.Auth` is an intrinsic function".into());
@@ -883,7 +873,7 @@ fn needs_of<'t>(
                 api.node.and_then(|p| p.get("MergeDefinitions")),
                 template
                     .globals_api()
-                    .filter(|_| !ignores_global(api, "MergeDefinitions"))
+                    .filter(|_| !api.ignores_global("MergeDefinitions"))
                     .and_then(|g| g.get("MergeDefinitions")),
             ]
             .into_iter()

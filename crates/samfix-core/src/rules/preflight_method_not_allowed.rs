@@ -21,6 +21,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     fix: "appends the missing methods to the `AllowMethods` literal, in its own separator",
     page: include_str!("../../../../docs/rules/preflight-method-not-allowed.md"),
     reads: Reads {
+        attributes: &[],
         sections: &[],
         resources: &[ResourceReads {
             kind: "AWS::Serverless::Api",
