@@ -185,6 +185,10 @@ action clean INPUT_MODE=check
 check "check: exits 0 on a clean repo" equals "$RC" 0
 check "check: no annotations on a clean repo" lacks "$OUT" '::warning'
 check "check: findings=0 on a clean repo" equals "$(output findings)" 0
+mkdir -p "$WORK/clean/empty"
+action clean INPUT_MODE=check INPUT_PATHS="empty ."
+check "check: a path without a template is annotated" contains "$OUT" '::warning title=samfix::no SAM template in empty: '
+check "check: ...and still checks the others" equals "$RC" 0
 
 section "diff mode"
 action affected INPUT_MODE=diff INPUT_PATHS='template.yaml

@@ -80,6 +80,16 @@ pub struct Args {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
+    /// Walk into the directories samfix skips by default: `node_modules`, `cdk.out`,
+    /// `.aws-sam`, `.serverless`, `dist`, `build`, `target`, `.git`, `.venv`, `venv`,
+    /// `__pycache__` and other dependency, build and cache folders.
+    #[arg(long)]
+    pub no_default_excludes: bool,
+
+    /// List the files that would be checked, one a line, and exit.
+    #[arg(long)]
+    pub show_files: bool,
+
     /// Skip named files that don't mention the SAM transform, as directory walks do
     /// (for hooks that pass every changed YAML or JSON file).
     #[arg(long)]

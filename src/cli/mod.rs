@@ -15,7 +15,7 @@ pub use args::{Args, Color, Command, Format, DEFAULT_MAX_SIZE};
 use crate::report::{github, human, json, sarif, FileReport, Mode, Style, Totals};
 use crate::{check_rules, CheckError, Checked, Rule, Strategy};
 use process::{process_all, Processed, Run};
-use walk::{collect, Excludes};
+use walk::{collect, file_mentions_sam_transform, Excludes, Target, WalkOptions};
 
 /// What checks one template; the binary always uses [`check_rules`].
 #[doc(hidden)]
@@ -105,18 +105,35 @@ pub fn run_with(
     } else {
         args.select.clone()
     };
+    let rules: Vec<Rule> = selected
+        .into_iter()
+        .filter(|rule| !args.ignore.contains(rule))
+        .collect();
+    if rules.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "error: --select and --ignore leave no rule to check (`samfix --help` lists the rules)"
+        );
+        return 2;
+    }
     let run = Run {
         mode,
         strategy: args.strategy,
         check,
         max_size: args.max_size,
-        rules: selected
-            .into_iter()
-            .filter(|rule| !args.ignore.contains(rule))
-            .collect(),
+        rules,
     };
-    let targets = collect(&args.paths, args.sam_only, &excludes);
-    let processed = process_all(targets, &run);
+    let options = WalkOptions {
+        excludes,
+        default_excludes: !args.no_default_excludes,
+    };
+    let collected = collect(&args.paths, args.sam_only, &options);
+    if args.show_files {
+        return show_files(&collected, stdout, stderr);
+    }
+    let results = process_all(&collected.targets, &run);
+    let run_warnings = empty_dirs(&collected.dirs, |index| results[index].is_some());
+    let processed: Vec<Processed> = results.into_iter().flatten().collect();
     // The report goes where it can't mix with a patch or a template on stdout.
     let stdin_write = mode == Mode::Write && args.paths.iter().any(|p| p.as_os_str() == "-");
     let report_on_stderr = mode == Mode::Diff || stdin_write;
@@ -135,12 +152,68 @@ pub fn run_with(
         report_style: style(args.color, report_is_terminal, no_color),
         error_style: style(args.color, std::io::stderr().is_terminal(), no_color),
     };
-    let code = printer.print(&processed, stdout, stderr);
+    let code = printer.print(&processed, &run_warnings, stdout, stderr);
     if args.exit_zero && code == 1 {
         0
     } else {
         code
     }
+}
+
+/// A warning for each directory named on the command line that holds no template, as
+/// `is_checked` tells of the targets its walk found: a wrong path in CI should not pass
+/// forever by checking nothing.
+fn empty_dirs(
+    dirs: &[(std::path::PathBuf, Vec<usize>)],
+    is_checked: impl Fn(usize) -> bool,
+) -> Vec<String> {
+    dirs.iter()
+        .filter(|(_, found)| !found.iter().any(|&index| is_checked(index)))
+        .map(|(dir, _)| {
+            format!(
+                "no SAM template in {}: no .yaml, .yml, .json or .template file under it \
+                 mentions AWS::Serverless-2016-10-31",
+                dir.display()
+            )
+        })
+        .collect()
+}
+
+/// `--show-files`: the files a run would check, without checking them.
+fn show_files(
+    collected: &walk::Collected,
+    stdout: &mut impl Write,
+    stderr: &mut impl Write,
+) -> u8 {
+    let mut code = 0;
+    let listed: Vec<bool> = collected
+        .targets
+        .iter()
+        .map(|target| match target {
+            Target::Stdin => {
+                let _ = writeln!(stdout, "-");
+                true
+            }
+            Target::File(path, sam_only) => {
+                let checked = !sam_only || file_mentions_sam_transform(path).unwrap_or(true);
+                if checked {
+                    let _ = writeln!(stdout, "{}", process::display(path));
+                }
+                checked
+            }
+            Target::Unwalkable(report) => {
+                for error in &report.errors {
+                    let _ = writeln!(stderr, "error: {}: {}", report.path, error.message);
+                }
+                code = 2;
+                true
+            }
+        })
+        .collect();
+    for warning in empty_dirs(&collected.dirs, |index| listed[index]) {
+        let _ = writeln!(stderr, "warning: {warning}");
+    }
+    code
 }
 
 /// How the reports are printed.
@@ -158,9 +231,18 @@ struct Printer {
 impl Printer {
     /// Prints every file's report, output and errors in input order, then the summary or
     /// the document; returns the exit status.
-    fn print(&self, processed: &[Processed], stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    fn print(
+        &self,
+        processed: &[Processed],
+        run_warnings: &[String],
+        stdout: &mut dyn Write,
+        stderr: &mut dyn Write,
+    ) -> u8 {
         let reports: Vec<&FileReport> = processed.iter().map(|p| &p.report).collect();
         let totals = Totals::of(&reports, self.mode);
+        for warning in run_warnings {
+            let _ = writeln!(stderr, "warning: {warning}");
+        }
         for Processed {
             report: file,
             output,

@@ -28,8 +28,8 @@ pub struct Processed {
 
 /// Every target on a pool of threads, one per core; the results come back in the order of
 /// `targets`, whichever thread finished first. Files that turn out not to be SAM
-/// templates are left out.
-pub fn process_all(targets: Vec<Target>, run: &Run) -> Vec<Processed> {
+/// templates are `None`.
+pub fn process_all(targets: &[Target], run: &Run) -> Vec<Option<Processed>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(targets.len())
@@ -37,10 +37,7 @@ pub fn process_all(targets: Vec<Target>, run: &Run) -> Vec<Processed> {
     if threads == 1 {
         // One file (or one core): no thread to start, and the main thread's allocator
         // arena, which grows more cheaply than a new thread's.
-        return targets
-            .iter()
-            .filter_map(|target| process(target, run))
-            .collect();
+        return targets.iter().map(|target| process(target, run)).collect();
     }
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<Option<Processed>>>> =
@@ -59,7 +56,7 @@ pub fn process_all(targets: Vec<Target>, run: &Run) -> Vec<Processed> {
     });
     slots
         .into_iter()
-        .filter_map(|slot| {
+        .map(|slot| {
             slot.into_inner()
                 .unwrap_or_else(|e| e.into_inner())
                 .flatten()
@@ -67,7 +64,7 @@ pub fn process_all(targets: Vec<Target>, run: &Run) -> Vec<Processed> {
         .collect()
 }
 
-fn display(path: &Path) -> String {
+pub fn display(path: &Path) -> String {
     let text = path.display().to_string();
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
