@@ -17,8 +17,9 @@ pub const DEFAULT_MAX_SIZE: u64 = 4 << 20;
 
 /// Repairs AWS SAM templates whose API key or default authorizer breaks CORS preflight requests.
 ///
-/// Exit status: 0 when nothing needs fixing (or everything was fixed), 1 when a fix is
-/// pending, 2 when a file could not be read, parsed or safely fixed.
+/// Exit status: 0 when nothing is left to do (nothing found, or everything fixed), 1 when
+/// something is left to fix (a fix pending, or a finding samfix leaves to a person), 2 when
+/// a file could not be read, parsed or safely fixed, or the arguments are wrong.
 #[derive(Debug, Parser)]
 #[command(version, about, args_conflicts_with_subcommands = true)]
 pub struct Args {
@@ -28,9 +29,14 @@ pub struct Args {
     /// Templates to check. Directories are searched for `.yaml`, `.yml`, `.json` and
     /// `.template` files that declare the SAM transform, skipping hidden entries and what
     /// `.gitignore` and `.ignore` files list; `-` reads standard input. (A file named like
-    /// a subcommand is written `./completions`.)
-    #[arg(default_value = ".")]
+    /// a subcommand is written `./completions`.) Default: `.`, or `-` with
+    /// `--stdin-filename`.
     pub paths: Vec<PathBuf>,
+
+    /// The name standard input is reported under (and diffed as), for editors and hooks
+    /// that pipe a file through samfix; without paths, samfix reads standard input.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<String>,
 
     /// Report findings without changing anything (the default).
     #[arg(long, group = "mode")]
@@ -56,9 +62,10 @@ pub struct Args {
     #[arg(long, value_parser = rules(), value_delimiter = ',', value_name = "RULE")]
     pub ignore: Vec<Rule>,
 
-    /// How findings are printed: diagnostics for people, one JSON document
-    /// (`docs/json-format.md`), SARIF 2.1.0 for code scanning, or GitHub workflow commands
-    /// (`::warning file=...`) that annotate a pull request.
+    /// How findings are printed: diagnostics for people, one line per finding
+    /// (`path:line:col: rule-id message`), one JSON document (`docs/json-format.md`), SARIF
+    /// 2.1.0 for code scanning, or GitHub workflow commands (`::error file=...`) that
+    /// annotate a pull request.
     #[arg(long, value_enum, default_value_t = Format::Human, alias = "output-format")]
     pub format: Format,
 
@@ -120,6 +127,7 @@ pub enum Command {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
+    Concise,
     Json,
     Sarif,
     Github,

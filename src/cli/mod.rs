@@ -12,7 +12,7 @@ use clap::{CommandFactory, Parser};
 
 pub use args::{Args, Color, Command, Format, DEFAULT_MAX_SIZE};
 
-use crate::report::{github, human, json, sarif, FileReport, Mode, Style, Totals};
+use crate::report::{self, concise, github, human, json, sarif, FileReport, Mode, Style, Totals};
 use crate::{check_rules, CheckError, Checked, Rule, Strategy};
 use process::{process_all, Processed, Run};
 use walk::{collect, file_mentions_sam_transform, Excludes, Target, WalkOptions};
@@ -122,12 +122,23 @@ pub fn run_with(
         check,
         max_size: args.max_size,
         rules,
+        stdin_name: args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| "<stdin>".to_string()),
     };
     let options = WalkOptions {
         excludes,
         default_excludes: !args.no_default_excludes,
     };
-    let collected = collect(&args.paths, args.sam_only, &options);
+    let paths = if !args.paths.is_empty() {
+        args.paths.clone()
+    } else if args.stdin_filename.is_some() {
+        vec!["-".into()]
+    } else {
+        vec![".".into()]
+    };
+    let collected = collect(&paths, args.sam_only, &options);
     if args.show_files {
         return show_files(&collected, stdout, stderr);
     }
@@ -135,7 +146,7 @@ pub fn run_with(
     let run_warnings = empty_dirs(&collected.dirs, |index| results[index].is_some());
     let processed: Vec<Processed> = results.into_iter().flatten().collect();
     // The report goes where it can't mix with a patch or a template on stdout.
-    let stdin_write = mode == Mode::Write && args.paths.iter().any(|p| p.as_os_str() == "-");
+    let stdin_write = mode == Mode::Write && paths.iter().any(|p| p.as_os_str() == "-");
     let report_on_stderr = mode == Mode::Diff || stdin_write;
     let report_is_terminal = if report_on_stderr {
         std::io::stderr().is_terminal()
@@ -240,8 +251,14 @@ impl Printer {
     ) -> u8 {
         let reports: Vec<&FileReport> = processed.iter().map(|p| &p.report).collect();
         let totals = Totals::of(&reports, self.mode);
-        for warning in run_warnings {
-            let _ = writeln!(stderr, "warning: {warning}");
+        // A JSON or SARIF document on stderr is all stderr holds: its errors and warnings
+        // are inside it.
+        let document = matches!(self.format, Format::Json | Format::Sarif);
+        let human_on_stderr = !(document && self.report_on_stderr);
+        if human_on_stderr {
+            for warning in run_warnings {
+                let _ = writeln!(stderr, "warning: {warning}");
+            }
         }
         for Processed {
             report: file,
@@ -250,6 +267,7 @@ impl Printer {
         {
             let text = match self.format {
                 Format::Human => human::file(file, self.mode, self.report_style),
+                Format::Concise => concise::file(file),
                 Format::Github => github::file(file),
                 Format::Json | Format::Sarif => String::new(),
             };
@@ -259,7 +277,12 @@ impl Printer {
                 &mut *stdout
             };
             let _ = to_report.write_all(text.as_bytes());
-            for error in &file.errors {
+            for error in file.errors.iter().filter(|_| human_on_stderr) {
+                if self.format == Format::Concise {
+                    let line = report::error(&file.path, file.source.as_deref(), error);
+                    let _ = writeln!(stderr, "{line}");
+                    continue;
+                }
                 let _ = stderr.write_all(
                     human::error_diagnostic(
                         &file.path,
@@ -275,11 +298,13 @@ impl Printer {
             }
         }
         let closing = match self.format {
-            Format::Human if !self.quiet => human::summary(&totals, self.mode, self.report_style),
+            Format::Human | Format::Concise if !self.quiet => {
+                human::summary(&totals, self.mode, self.report_style)
+            }
             Format::Github if !self.quiet => format!("{}\n", totals.summary(self.mode)),
-            Format::Human | Format::Github => String::new(),
-            Format::Json => json::render(&reports, self.mode, self.strategy),
-            Format::Sarif => sarif::render(&reports, self.mode),
+            Format::Human | Format::Concise | Format::Github => String::new(),
+            Format::Json => json::render(&reports, run_warnings, self.mode, self.strategy),
+            Format::Sarif => sarif::render(&reports, run_warnings, self.mode),
         };
         let to_report: &mut dyn Write = if self.report_on_stderr {
             stderr

@@ -17,6 +17,8 @@ pub struct Run {
     pub check: Checker,
     pub max_size: u64,
     pub rules: Vec<Rule>,
+    /// What standard input is called in the reports: `<stdin>` or `--stdin-filename`.
+    pub stdin_name: String,
 }
 
 /// A file's report, and what it puts on standard output besides the report: its patch
@@ -79,7 +81,7 @@ fn process(target: &Target, run: &Run) -> Option<Processed> {
     let (name, read) = match target {
         Target::Unwalkable(report) => return done(report.clone()),
         Target::Stdin => (
-            "<stdin>".to_string(),
+            run.stdin_name.clone(),
             read_limited(std::io::stdin().lock(), run.max_size),
         ),
         Target::File(path, _) => (display(path), read_file(path, run.max_size)),
