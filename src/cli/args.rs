@@ -73,6 +73,11 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = Color::Auto)]
     pub color: Color,
 
+    /// Instead of each finding, print how many each rule found (and how many of those
+    /// samfix can fix), most first; then the summary line.
+    #[arg(long)]
+    pub statistics: bool,
+
     /// Print the findings only, without the closing summary line.
     #[arg(long, short)]
     pub quiet: bool,

@@ -159,6 +159,7 @@ pub fn run_with(
         mode,
         strategy: args.strategy,
         quiet: args.quiet,
+        statistics: args.statistics,
         report_on_stderr,
         report_style: style(args.color, report_is_terminal, no_color),
         error_style: style(args.color, std::io::stderr().is_terminal(), no_color),
@@ -227,12 +228,37 @@ fn show_files(
     code
 }
 
+/// `--statistics`: one line per rule that found something, `COUNT RULE-ID (N fixable)`,
+/// the most findings first (then by rule id).
+fn statistics(reports: &[&FileReport]) -> String {
+    let mut counts: std::collections::BTreeMap<&'static str, (usize, usize)> =
+        std::collections::BTreeMap::new();
+    for report in reports {
+        let Some(checked) = &report.checked else {
+            continue;
+        };
+        for finding in &checked.findings {
+            let count = counts.entry(finding.rule.id()).or_default();
+            count.0 += 1;
+            count.1 += usize::from(finding.fix.is_some());
+        }
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+    let width = rows.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
+    rows.iter()
+        .map(|(id, (count, fixable))| format!("{count:>5}  {id:<width$}  ({fixable} fixable)\n"))
+        .collect()
+}
+
 /// How the reports are printed.
 struct Printer {
     format: Format,
     mode: Mode,
     strategy: Strategy,
     quiet: bool,
+    /// `--statistics`: counts per rule instead of each finding (human and concise).
+    statistics: bool,
     /// The report goes to stderr, because stdout carries the patch or the template.
     report_on_stderr: bool,
     report_style: Style,
@@ -266,6 +292,7 @@ impl Printer {
         } in processed
         {
             let text = match self.format {
+                Format::Human | Format::Concise if self.statistics => String::new(),
                 Format::Human => human::file(file, self.mode, self.report_style),
                 Format::Concise => concise::file(file),
                 Format::Github => github::file(file),
@@ -297,7 +324,11 @@ impl Printer {
                 let _ = stdout.write_all(output.as_bytes());
             }
         }
-        let closing = match self.format {
+        let mut closing = match self.format {
+            Format::Human | Format::Concise if self.statistics => statistics(&reports),
+            _ => String::new(),
+        };
+        closing += &match self.format {
             Format::Human | Format::Concise if !self.quiet => {
                 human::summary(&totals, self.mode, self.report_style)
             }
