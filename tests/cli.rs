@@ -275,7 +275,7 @@ fn bad_input_is_named_with_line_and_column_and_other_files_still_get_fixed() {
     );
     assert_eq!(
         lines[1],
-        "latin1.yaml: error: not UTF-8 text (invalid byte at offset 16)"
+        "latin1.yaml:1:17: error: not UTF-8 text: invalid byte 0xE9"
     );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("broken.yaml")).unwrap(),

@@ -112,10 +112,18 @@ fn process(target: &Target, run: &Run) -> Option<Processed> {
     let source = match String::from_utf8(bytes) {
         Ok(source) => source,
         Err(error) => {
-            return done(report.with_error(format!(
-                "not UTF-8 text (invalid byte at offset {})",
-                error.utf8_error().valid_up_to()
-            )))
+            // The text up to the bad byte is as it was, so its line and column are the
+            // file's: the report shows the line, the bad bytes as U+FFFD.
+            let at = error.utf8_error().valid_up_to();
+            let byte = error.as_bytes()[at];
+            let mut report = report;
+            report.source = Some(String::from_utf8_lossy(error.as_bytes()).into_owned());
+            report.errors.push(crate::CheckError {
+                offset: Some(at),
+                message: format!("not UTF-8 text: invalid byte 0x{byte:02X}"),
+                related: None,
+            });
+            return done(report);
         }
     };
     let mut report = report;

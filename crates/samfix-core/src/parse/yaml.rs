@@ -166,9 +166,7 @@ fn build<'s>(source: &'s str, root_scope: Scope, reads: &[Reads]) -> Result<Tree
     }
     let mut builder = Builder::new(source, root_scope, reads, 0, NESTING_LIMIT, false);
     builder.read(source)?;
-    builder
-        .finish()
-        .ok_or_else(|| ParseError::new(0, "the file is empty"))
+    builder.finish().ok_or_else(|| no_document(source))
 }
 
 /// Templates from this size up are read in parts, on two threads (see [`parts`]).
@@ -419,6 +417,8 @@ impl<'s> Builder<'s> {
                             error.info()
                         ),
                     )
+                } else if error.info().contains("quote") {
+                    quote_error(self.source, offset, &error.info())
                 } else {
                     ParseError::new(offset, error.info())
                 }
@@ -954,6 +954,67 @@ fn innermost_fold(frame: &mut Frame) -> &mut Fold {
     }
 }
 
+/// A file without a document: empty, or only comments (which is not "empty" to whoever
+/// wrote them), pointed at its first comment.
+fn no_document(source: &str) -> ParseError {
+    let text = source.trim_start_matches('\u{feff}');
+    match text.find(|c: char| !c.is_whitespace()) {
+        Some(at) => ParseError::new(
+            source.len() - text.len() + at,
+            "the file holds only comments: no YAML or JSON document",
+        ),
+        None => ParseError::new(0, "the file is empty"),
+    }
+}
+
+/// A quoted scalar the parser could not finish is reported at its opening quote, where
+/// the mistake is, rather than where the parser gave up (often the next line, or the end
+/// of the file); `unclosed quote` when no quote of its kind follows it at all.
+fn quote_error(source: &str, offset: usize, info: &str) -> ParseError {
+    let Some(open) = opening_quote(source, offset) else {
+        return ParseError::new(offset, info);
+    };
+    let quote = source.as_bytes()[open];
+    if source.as_bytes()[open + 1..].contains(&quote) {
+        let line = source[..offset.min(source.len())].matches('\n').count() + 1;
+        ParseError::new(
+            open,
+            format!("{info}: the quoted scalar that starts here goes on to line {line}"),
+        )
+    } else {
+        ParseError::new(open, "unclosed quote")
+    }
+}
+
+/// The quote that opens the scalar the parser was reading at `offset`: on the nearest
+/// line up to `offset`, the last `"` or `'` where a scalar can start (at the start of the
+/// line or after `:`, `-`, `?`, `[`, `{` or `,`).
+fn opening_quote(source: &str, offset: usize) -> Option<usize> {
+    let mut end = offset.min(source.len());
+    while !source.is_char_boundary(end) {
+        end -= 1;
+    }
+    loop {
+        let start = source[..end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &source.as_bytes()[start..end];
+        let opener = (0..line.len()).rev().find(|&i| {
+            matches!(line[i], b'"' | b'\'')
+                && line[..i]
+                    .iter()
+                    .rev()
+                    .find(|b| !matches!(b, b' ' | b'\t'))
+                    .is_none_or(|b| b":-?[{,".contains(b))
+        });
+        if let Some(i) = opener {
+            return Some(start + i);
+        }
+        if start == 0 {
+            return None;
+        }
+        end = start - 1;
+    }
+}
+
 fn not_a_key(offset: usize) -> ParseError {
     ParseError::new(offset, "a mapping key must be a plain or quoted string")
 }
@@ -1047,5 +1108,45 @@ impl From<GranitStyle> for ScalarStyle {
             GranitStyle::Literal => ScalarStyle::Literal,
             GranitStyle::Folded => ScalarStyle::Folded,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(source: &str) -> ParseError {
+        crate::parse::parse(source).err().expect("an error")
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_reported_at_its_opening_quote() {
+        for (source, at) in [
+            ("a: \"abc", 3),
+            ("a: 'abc\n", 3),
+            ("a: 1\nb: \"it's\n\nc: 2\n", 8),
+            ("a:\n  - \"x\n  - y\n", 7),
+            ("a: [ \"abc ]\n", 5),
+        ] {
+            let error = error_of(source);
+            assert_eq!(
+                (error.offset, error.message.as_str()),
+                (at, "unclosed quote"),
+                "{source:?}"
+            );
+        }
+        let error = error_of("a: \"ok\nno indent\"\n");
+        assert_eq!(error.offset, 3);
+        assert!(error.message.ends_with("goes on to line 2"), "{error:?}");
+    }
+
+    #[test]
+    fn a_file_of_comments_is_not_called_empty() {
+        let error = error_of("\u{feff}\n# only\n# comments\n");
+        assert_eq!(
+            (error.offset, error.message.as_str()),
+            (4, "the file holds only comments: no YAML or JSON document")
+        );
+        assert_eq!(error_of(" \n\n").message, "the file is empty");
     }
 }
