@@ -50,15 +50,15 @@ pub struct Args {
     #[arg(long, group = "mode", alias = "fix")]
     pub write: bool,
 
-    /// How to fix a key that reaches the preflight.
-    #[arg(long, default_value = "auto", value_parser = strategies())]
-    pub strategy: Strategy,
+    /// How to fix a key that reaches the preflight [default: auto, or the configuration's].
+    #[arg(long, value_parser = strategies())]
+    pub strategy: Option<Strategy>,
 
     /// Check only these rules (comma-separated or repeated); default: all.
     #[arg(long, value_parser = rules(), value_delimiter = ',', value_name = "RULE")]
     pub select: Vec<Rule>,
 
-    /// Skip these rules.
+    /// Skip these rules (besides those a configuration file skips).
     #[arg(long, value_parser = rules(), value_delimiter = ',', value_name = "RULE")]
     pub ignore: Vec<Rule>,
 
@@ -97,6 +97,11 @@ pub struct Args {
     /// `__pycache__` and other dependency, build and cache folders.
     #[arg(long)]
     pub no_default_excludes: bool,
+
+    /// Read no configuration file (`samfix.toml`, `.samfix.toml`, `[tool.samfix]` in
+    /// `pyproject.toml`).
+    #[arg(long)]
+    pub isolated: bool,
 
     /// List the files that would be checked, one a line, and exit.
     #[arg(long)]

@@ -1,6 +1,7 @@
 //! The command line: which files, which mode, what is printed where, and the exit code.
 
 mod args;
+mod config;
 mod files;
 mod process;
 mod walk;
@@ -14,7 +15,8 @@ pub use args::{Args, Color, Command, Format, DEFAULT_MAX_SIZE};
 
 use crate::report::{self, concise, github, human, json, sarif, FileReport, Mode, Style, Totals};
 use crate::{check_rules, CheckError, Checked, Rule, Strategy};
-use process::{process_all, Processed, Run};
+use config::{Configs, Found};
+use process::{process_all, Processed, Run, Settings};
 use walk::{collect, file_mentions_sam_transform, Excludes, Target, WalkOptions};
 
 /// What checks one template; the binary always uses [`check_rules`].
@@ -105,11 +107,7 @@ pub fn run_with(
     } else {
         args.select.clone()
     };
-    let rules: Vec<Rule> = selected
-        .into_iter()
-        .filter(|rule| !args.ignore.contains(rule))
-        .collect();
-    if rules.is_empty() {
+    if selected.iter().all(|rule| args.ignore.contains(rule)) {
         let _ = writeln!(
             stderr,
             "error: --select and --ignore leave no rule to check (`samfix --help` lists the rules)"
@@ -118,10 +116,8 @@ pub fn run_with(
     }
     let run = Run {
         mode,
-        strategy: args.strategy,
         check,
         max_size: args.max_size,
-        rules,
         stdin_name: args
             .stdin_filename
             .clone()
@@ -139,12 +135,20 @@ pub fn run_with(
         vec![".".into()]
     };
     let collected = collect(&paths, args.sam_only, &options);
+    let (settings, config_errors) = settings_of(&collected.targets, &args);
     if args.show_files {
-        return show_files(&collected, stdout, stderr);
+        return show_files(&collected, &settings, &config_errors, stdout, stderr);
     }
-    let results = process_all(&collected.targets, &run);
+    let results = process_all(&collected.targets, &settings, &run);
     let run_warnings = empty_dirs(&collected.dirs, |index| results[index].is_some());
-    let processed: Vec<Processed> = results.into_iter().flatten().collect();
+    let processed: Vec<Processed> = config_errors
+        .into_iter()
+        .map(|report| Processed {
+            report,
+            output: None,
+        })
+        .chain(results.into_iter().flatten())
+        .collect();
     // The report goes where it can't mix with a patch or a template on stdout.
     let stdin_write = mode == Mode::Write && paths.iter().any(|p| p.as_os_str() == "-");
     let report_on_stderr = mode == Mode::Diff || stdin_write;
@@ -157,7 +161,7 @@ pub fn run_with(
     let printer = Printer {
         format: args.format,
         mode,
-        strategy: args.strategy,
+        strategy: args.strategy.unwrap_or(Strategy::Auto),
         quiet: args.quiet,
         statistics: args.statistics,
         report_on_stderr,
@@ -191,17 +195,106 @@ fn empty_dirs(
         .collect()
 }
 
+/// Each target's settings: the command line's flags over its configuration file's keys.
+/// `None` for a file the configuration's `exclude` skips, or whose configuration is
+/// wrong; each wrong configuration file is reported once.
+fn settings_of(targets: &[Target], args: &Args) -> (Vec<Option<Settings>>, Vec<FileReport>) {
+    let mut configs = Configs::default();
+    let mut errors: Vec<FileReport> = Vec::new();
+    let cwd = std::path::PathBuf::from(".");
+    let settings = targets
+        .iter()
+        .map(|target| {
+            let (file, walked) = match target {
+                Target::File(path, walked) => (Some(path.clone()), *walked),
+                Target::Stdin => (args.stdin_filename.as_ref().map(Into::into), false),
+                // Its report is an error already; nothing is checked.
+                Target::Unwalkable(_) => {
+                    return Some(Settings {
+                        strategy: Strategy::Auto,
+                        rules: Vec::new(),
+                        no_key_flag: false,
+                    })
+                }
+            };
+            let dir = file
+                .as_deref()
+                .and_then(std::path::Path::parent)
+                .filter(|dir| !dir.as_os_str().is_empty())
+                .unwrap_or(&cwd);
+            let found = if args.isolated {
+                Found::None
+            } else {
+                configs.for_dir(dir)
+            };
+            let config = match found {
+                Found::None => None,
+                Found::Config(config) => Some(config),
+                Found::Invalid(report) => {
+                    if !errors.iter().any(|known| known.path == report.path) {
+                        errors.push((*report).clone());
+                    }
+                    return None;
+                }
+            };
+            if let (Some(config), Some(file)) = (&config, &file) {
+                if walked && config.excludes(file) {
+                    return None;
+                }
+            }
+            let select = match (&args.select, config.as_ref().and_then(|c| c.select.as_ref())) {
+                (cli, _) if !cli.is_empty() => cli.clone(),
+                (_, Some(configured)) => configured.clone(),
+                _ => Rule::ALL.to_vec(),
+            };
+            let mut ignore = args.ignore.clone();
+            if let Some(config) = &config {
+                ignore.extend(&config.ignore);
+                if let Some(file) = &file {
+                    ignore.extend(config.ignored_for(file));
+                }
+            }
+            let strategy = args
+                .strategy
+                .or(config.as_ref().and_then(|config| config.strategy))
+                .unwrap_or(Strategy::Auto);
+            Some(Settings {
+                strategy,
+                rules: select
+                    .into_iter()
+                    .filter(|rule| !ignore.contains(rule))
+                    .collect(),
+                no_key_flag: config
+                    .and_then(|config| config.target_sam_version)
+                    .is_some_and(|version| version < (1, 63, 0)),
+            })
+        })
+        .collect();
+    (settings, errors)
+}
+
 /// `--show-files`: the files a run would check, without checking them.
 fn show_files(
     collected: &walk::Collected,
+    settings: &[Option<Settings>],
+    config_errors: &[FileReport],
     stdout: &mut impl Write,
     stderr: &mut impl Write,
 ) -> u8 {
     let mut code = 0;
+    for report in config_errors {
+        for error in &report.errors {
+            let line = report::error(&report.path, report.source.as_deref(), error);
+            let _ = writeln!(stderr, "{line}");
+        }
+        code = 2;
+    }
     let listed: Vec<bool> = collected
         .targets
         .iter()
-        .map(|target| match target {
+        .zip(settings)
+        .map(|(target, settings)| match target {
+            _ if settings.is_none() => false,
             Target::Stdin => {
                 let _ = writeln!(stdout, "-");
                 true

@@ -13,12 +13,19 @@ use crate::{Rule, Strategy};
 /// What every file is checked for, and how.
 pub struct Run {
     pub mode: Mode,
-    pub strategy: Strategy,
     pub check: Checker,
     pub max_size: u64,
-    pub rules: Vec<Rule>,
     /// What standard input is called in the reports: `<stdin>` or `--stdin-filename`.
     pub stdin_name: String,
+}
+
+/// What one file is checked for, from the command line and its configuration file.
+pub struct Settings {
+    pub strategy: Strategy,
+    pub rules: Vec<Rule>,
+    /// The configuration's `target-sam-version` is below 1.63.0, which the
+    /// `AddApiKeyRequiredToCorsPreflight` flag needs: `auto` must not choose the flag.
+    pub no_key_flag: bool,
 }
 
 /// A file's report, and what it puts on standard output besides the report: its patch
@@ -31,7 +38,15 @@ pub struct Processed {
 /// Every target on a pool of threads, one per core; the results come back in the order of
 /// `targets`, whichever thread finished first. Files that turn out not to be SAM
 /// templates are `None`.
-pub fn process_all(targets: &[Target], run: &Run) -> Vec<Option<Processed>> {
+pub fn process_all(
+    targets: &[Target],
+    settings: &[Option<Settings>],
+    run: &Run,
+) -> Vec<Option<Processed>> {
+    let process = |index: usize| {
+        let settings = settings[index].as_ref()?;
+        process(&targets[index], settings, run)
+    };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(targets.len())
@@ -39,7 +54,7 @@ pub fn process_all(targets: &[Target], run: &Run) -> Vec<Option<Processed>> {
     if threads == 1 {
         // One file (or one core): no thread to start, and the main thread's allocator
         // arena, which grows more cheaply than a new thread's.
-        return targets.iter().map(|target| process(target, run)).collect();
+        return (0..targets.len()).map(process).collect();
     }
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<Option<Processed>>>> =
@@ -48,10 +63,10 @@ pub fn process_all(targets: &[Target], run: &Run) -> Vec<Option<Processed>> {
         for _ in 0..threads {
             scope.spawn(|| loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(target) = targets.get(index) else {
+                if index >= targets.len() {
                     break;
-                };
-                let processed = process(target, run);
+                }
+                let processed = process(index);
                 *slots[index].lock().unwrap_or_else(|e| e.into_inner()) = Some(processed);
             });
         }
@@ -71,7 +86,7 @@ pub fn display(path: &Path) -> String {
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
-fn process(target: &Target, run: &Run) -> Option<Processed> {
+fn process(target: &Target, settings: &Settings, run: &Run) -> Option<Processed> {
     let done = |report: FileReport| {
         Some(Processed {
             report,
@@ -127,7 +142,18 @@ fn process(target: &Target, run: &Run) -> Option<Processed> {
         }
     };
     let mut report = report;
-    let checked = (run.check)(&source, run.strategy, &run.rules);
+    let mut checked = (run.check)(&source, settings.strategy, &settings.rules);
+    if settings.no_key_flag && settings.strategy == Strategy::Auto {
+        let uses_key_flag = checked.as_ref().is_ok_and(|checked| {
+            checked
+                .fixes
+                .iter()
+                .any(|fix| fix.strategy == Strategy::Flag && fix.rule.id() == "api-key-on-preflight")
+        });
+        if uses_key_flag {
+            checked = (run.check)(&source, Strategy::Events, &settings.rules);
+        }
+    }
     report.source = Some(source);
     let mut checked = match checked {
         Ok(checked) => checked,
