@@ -255,6 +255,12 @@ pub enum Reason {
         /// `an anchor` or `an alias`.
         shared_by: &'static str,
     },
+    /// The fix would delete a `# samfix:` comment a person wrote (to silence another
+    /// rule), which samfix never does.
+    DeletesSamfixComment {
+        /// The comment's line, 1-based.
+        line: usize,
+    },
     /// A reason a rule gives in its own terms (its page lists its kinds).
     Rule {
         /// A stable, machine-readable name, unique within the rule.
@@ -308,6 +314,7 @@ impl Reason {
             Reason::BodyWideSecurity { .. } => "body-wide-security",
             Reason::ReachedThroughAlias { .. } => "reached-through-alias",
             Reason::InsideSharedYaml { .. } => "inside-shared-yaml",
+            Reason::DeletesSamfixComment { .. } => "deletes-samfix-comment",
             Reason::Rule { kind, .. } => kind,
         }
     }
@@ -349,6 +356,10 @@ impl fmt::Display for Reason {
             Reason::InsideSharedYaml { path, shared_by } => write!(
                 f,
                 "`{path}` is inside {shared_by}; editing it would change every place that shares it"
+            ),
+            Reason::DeletesSamfixComment { line } => write!(
+                f,
+                "the fix would delete the `# samfix:` comment on line {line}; move the comment to the resource's first line, or fix the setting by hand"
             ),
             Reason::Rule { message, .. } => f.write_str(message),
         }

@@ -40,6 +40,7 @@ pub mod facts;
 pub mod model;
 pub mod parse;
 pub mod rules;
+pub mod suppress;
 pub mod text;
 pub mod verify;
 
@@ -208,11 +209,15 @@ fn pass(
         related: None,
     })?;
     let facts = facts::Facts::read(&template);
-    let plan = rules::run(&template, &facts, strategy, rules);
-    let edits::Rendered {
-        mut edits,
-        deferred,
-    } = edits::render(source, tree.root(), &plan).map_err(unverified)?;
+    let mut plan = rules::run(&template, &facts, strategy, rules);
+    suppress::apply(source, &template, &mut plan);
+    let (
+        edits::Rendered {
+            mut edits,
+            deferred,
+        },
+        kept,
+    ) = suppress::render_keeping_comments(source, tree.root(), &mut plan).map_err(unverified)?;
     tamper(&mut edits);
     let mut warnings = facts.warnings;
     // What stays of the plan no longer borrows the tree, which is about to change.
@@ -242,7 +247,8 @@ fn pass(
             .ok_or_else(|| unverified("the planned changes do not apply to the template".into()))?;
         // A deferred fix is still to come: the pass that makes it checks that all settles.
         if deferred.is_empty() {
-            verify::settles(tree.root(), strategy, rules, refusals.len()).map_err(unverified)?;
+            verify::settles(source, &kept, tree.root(), strategy, rules, refusals.len())
+                .map_err(unverified)?;
         }
         let expected = tree.fingerprint();
         drop(tree);
