@@ -115,6 +115,9 @@ new_repo() {
   shift
   git init -q --bare "$WORK/$name-origin.git"
   git init -q "$WORK/$name"
+  # These tests follow the key and authorizer fixes through the action; every other rule
+  # has tests of its own, and its findings in these templates would only blur them.
+  printf 'select = ["api-key-on-preflight", "authorizer-on-preflight"]\n' >"$WORK/$name/samfix.toml"
   for spec in "$@"; do
     mkdir -p "$(dirname "$WORK/$name/${spec#*:}")"
     cp "${spec%%:*}" "$WORK/$name/${spec#*:}"
@@ -188,7 +191,7 @@ check "check: findings=0 on a clean repo" equals "$(output findings)" 0
 mkdir -p "$WORK/clean/empty"
 action clean INPUT_MODE=check INPUT_PATHS="empty ."
 check "check: a path without a template is annotated" contains "$OUT" '::warning title=samfix::no SAM template in empty: '
-check "check: ...and still checks the others" equals "$RC" 0
+check "check: ...and still checks the others" contains "$OUT" '1 file checked: 0 findings'
 
 section "diff mode"
 action affected INPUT_MODE=diff INPUT_PATHS='template.yaml
