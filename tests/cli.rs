@@ -465,8 +465,7 @@ fn github_format_annotates_findings_warnings_and_errors() {
     assert!(commands[0].starts_with(
         "::error file=seed_typo.yaml,line=9,col=9,endLine=9,endColumn=23,title=samfix%3A api-key-on-preflight::"
     ));
-    assert!(commands[1]
-        .starts_with("::warning file=seed_typo.yaml,line=22,col=29,endLine=22,"));
+    assert!(commands[1].starts_with("::warning file=seed_typo.yaml,line=22,col=29,endLine=22,"));
     assert!(commands[1].ends_with("%0Ahelp: did you mean `SampleApi`?"));
     assert_eq!(
         commands[2],

@@ -73,10 +73,7 @@ impl Config {
 
 fn matches(globs: &Gitignore, path: &Path) -> bool {
     let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    path.starts_with(globs.path())
-        && globs
-            .matched_path_or_any_parents(&path, false)
-            .is_ignore()
+    path.starts_with(globs.path()) && globs.matched_path_or_any_parents(&path, false).is_ignore()
 }
 
 /// What a directory's search found: no configuration, one, or one that is wrong (its
@@ -245,7 +242,11 @@ fn resolve(options: Options, dir: &Path) -> Result<Config, Invalid> {
     if let Some(select) = &select {
         if select.iter().all(|rule| ignore.contains(rule)) {
             return Err(Invalid {
-                offset: options.select.as_ref().and_then(|ids| ids.first()).map(|id| id.span().start),
+                offset: options
+                    .select
+                    .as_ref()
+                    .and_then(|ids| ids.first())
+                    .map(|id| id.span().start),
                 message: "select and ignore leave no rule to check".into(),
             });
         }

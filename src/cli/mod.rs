@@ -242,7 +242,10 @@ fn settings_of(targets: &[Target], args: &Args) -> (Vec<Option<Settings>>, Vec<F
                     return None;
                 }
             }
-            let select = match (&args.select, config.as_ref().and_then(|c| c.select.as_ref())) {
+            let select = match (
+                &args.select,
+                config.as_ref().and_then(|c| c.select.as_ref()),
+            ) {
                 (cli, _) if !cli.is_empty() => cli.clone(),
                 (_, Some(configured)) => configured.clone(),
                 _ => Rule::ALL.to_vec(),

@@ -145,10 +145,9 @@ fn process(target: &Target, settings: &Settings, run: &Run) -> Option<Processed>
     let mut checked = (run.check)(&source, settings.strategy, &settings.rules);
     if settings.no_key_flag && settings.strategy == Strategy::Auto {
         let uses_key_flag = checked.as_ref().is_ok_and(|checked| {
-            checked
-                .fixes
-                .iter()
-                .any(|fix| fix.strategy == Strategy::Flag && fix.rule.id() == "api-key-on-preflight")
+            checked.fixes.iter().any(|fix| {
+                fix.strategy == Strategy::Flag && fix.rule.id() == "api-key-on-preflight"
+            })
         });
         if uses_key_flag {
             checked = (run.check)(&source, Strategy::Events, &settings.rules);

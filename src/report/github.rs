@@ -19,25 +19,28 @@ pub fn github(path: &str, source: &str, checked: &Checked) -> String {
 fn annotations(path: &str, source: &str, checked: &Checked, written: bool) -> String {
     let lines = LineIndex::new(source);
     let mut out = String::new();
-    let mut annotate =
-        |command: &str, span: Range<usize>, title: String, message: String, details: Vec<String>| {
-            let place = Place::of(&lines, span);
-            let message = std::iter::once(message)
-                .chain(details)
-                .collect::<Vec<_>>()
-                .join("\n");
-            let _ = writeln!(
-                out,
-                "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-                escape_property(path),
-                place.start_line,
-                place.start_col,
-                place.end_line,
-                place.end_col,
-                escape_property(&title),
-                escape_data(&message)
-            );
-        };
+    let mut annotate = |command: &str,
+                        span: Range<usize>,
+                        title: String,
+                        message: String,
+                        details: Vec<String>| {
+        let place = Place::of(&lines, span);
+        let message = std::iter::once(message)
+            .chain(details)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let _ = writeln!(
+            out,
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            escape_property(path),
+            place.start_line,
+            place.start_col,
+            place.end_line,
+            place.end_col,
+            escape_property(&title),
+            escape_data(&message)
+        );
+    };
     for finding in &checked.findings {
         let (command, title) = if written && finding.fix.is_some() {
             ("notice", format!("samfix: fixed {}", finding.rule.id()))
@@ -86,9 +89,7 @@ pub fn github_error(path: &str, source: Option<&str>, error: &CheckError) -> Str
 /// Every annotation of one file: findings and warnings, then errors.
 pub fn file(report: &FileReport) -> String {
     let mut out = match (&report.source, &report.checked) {
-        (Some(source), Some(checked)) => {
-            annotations(&report.path, source, checked, report.written)
-        }
+        (Some(source), Some(checked)) => annotations(&report.path, source, checked, report.written),
         _ => String::new(),
     };
     for error in &report.errors {

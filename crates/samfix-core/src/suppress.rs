@@ -194,7 +194,10 @@ pub(crate) fn render_keeping_comments(
 
 /// Turns fix `index` of `plan` into a refusal: the comment on `line` would go with it.
 fn refuse(plan: &mut Plan<'_>, index: usize, line: usize) -> Kept {
-    let before: usize = plan.fixes[..index].iter().map(|fix| fix.changes.len()).sum();
+    let before: usize = plan.fixes[..index]
+        .iter()
+        .map(|fix| fix.changes.len())
+        .sum();
     let fix = plan.fixes.remove(index);
     plan.holders.drain(before..before + fix.changes.len());
     let refusal = plan.refusals.len();
@@ -223,11 +226,10 @@ fn refuse(plan: &mut Plan<'_>, index: usize, line: usize) -> Kept {
 /// Takes the fixes `kept` names out of a second run's plan: their comments are still
 /// there, so the rules plan them again, and they are refused, not pending.
 pub(crate) fn drop_kept(plan: &mut Plan<'_>, kept: &[Kept]) {
-    while let Some(index) = plan
-        .fixes
-        .iter()
-        .position(|fix| kept.iter().any(|(rule, apis)| *rule == fix.rule && *apis == fix.apis))
-    {
+    while let Some(index) = plan.fixes.iter().position(|fix| {
+        kept.iter()
+            .any(|(rule, apis)| *rule == fix.rule && *apis == fix.apis)
+    }) {
         refuse(plan, index, 0);
     }
 }
@@ -239,7 +241,10 @@ mod tests {
     #[test]
     fn comments_name_rules_or_all_of_them() {
         let rule = "api-key-on-preflight";
-        assert!(line_ignores("  ApiKeyRequired: true # samfix: ignore", rule));
+        assert!(line_ignores(
+            "  ApiKeyRequired: true # samfix: ignore",
+            rule
+        ));
         assert!(line_ignores(
             "  Key: true  #samfix: ignore[authorizer-on-preflight, api-key-on-preflight]",
             rule

@@ -1116,7 +1116,10 @@ mod tests {
     use super::*;
 
     fn error_of(source: &str) -> ParseError {
-        crate::parse::parse(source).err().expect("an error")
+        match crate::parse::parse(source) {
+            Ok(_) => panic!("{source:?} parses"),
+            Err(error) => error,
+        }
     }
 
     #[test]
