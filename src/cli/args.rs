@@ -33,11 +33,6 @@ pub struct Args {
     /// `--stdin-filename`.
     pub paths: Vec<PathBuf>,
 
-    /// The name standard input is reported under (and diffed as), for editors and hooks
-    /// that pipe a file through samfix; without paths, samfix reads standard input.
-    #[arg(long, value_name = "PATH")]
-    pub stdin_filename: Option<String>,
-
     /// Report findings without changing anything (the default).
     #[arg(long, group = "mode")]
     pub check: bool,
@@ -111,6 +106,11 @@ pub struct Args {
     /// (for hooks that pass every changed YAML or JSON file).
     #[arg(long)]
     pub sam_only: bool,
+
+    /// The name standard input is reported under (and diffed as), for editors and hooks
+    /// that pipe a file through samfix; without paths, samfix reads standard input.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<String>,
 
     /// Print a rule's documentation (what it finds, why it breaks browsers, the fixes and
     /// when each is right) and exit.
