@@ -394,12 +394,21 @@ fn documents_that_are_not_mappings() {
 }
 
 #[test]
-fn duplicate_keys_name_both_places() {
+fn duplicate_keys_are_read_last_wins_and_name_both_places() {
     let text = format!("{SAM}Resources: {{}}\nOutputs: {{}}\nResources: {{}}\n");
-    assert_refused(
-        "dup.yaml",
-        text.as_bytes(),
-        "dup.yaml:4:1: error: duplicate key `Resources` (first at line 2, column 1)",
+    let dir = temp_dir_with(&[("dup.yaml", &text)]);
+    let out = samfix_in(dir.path(), &["--write", "dup.yaml"], Stdio::null());
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.starts_with(
+            "warning: `Resources` is written twice in its map (first at line 2, column 1)"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("dup.yaml")).unwrap(),
+        text
     );
 }
 

@@ -261,6 +261,14 @@ pub enum Reason {
         /// The comment's line, 1-based.
         line: usize,
     },
+    /// The fix would edit an entry whose key is written twice in its map, where the
+    /// reading of the template is not certain enough to change it.
+    TouchesDuplicateKey {
+        /// The key.
+        key: String,
+        /// The line of the copy that is read, 1-based.
+        line: usize,
+    },
     /// A reason a rule gives in its own terms (its page lists its kinds).
     Rule {
         /// A stable, machine-readable name, unique within the rule.
@@ -315,6 +323,7 @@ impl Reason {
             Reason::ReachedThroughAlias { .. } => "reached-through-alias",
             Reason::InsideSharedYaml { .. } => "inside-shared-yaml",
             Reason::DeletesSamfixComment { .. } => "deletes-samfix-comment",
+            Reason::TouchesDuplicateKey { .. } => "touches-duplicate-key",
             Reason::Rule { kind, .. } => kind,
         }
     }
@@ -361,6 +370,10 @@ impl fmt::Display for Reason {
                 f,
                 "the fix would delete the `# samfix:` comment on line {line}; move the comment to the resource's first line, or fix the setting by hand"
             ),
+            Reason::TouchesDuplicateKey { key, line } => write!(
+                f,
+                "the fix would edit the `{key}` written twice (read on line {line}); delete one of the copies first"
+            ),
             Reason::Rule { message, .. } => f.write_str(message),
         }
     }
@@ -394,6 +407,8 @@ pub enum WarningKind {
     UnknownRestApiId,
     /// An event's `RestApiId` is not a reference samfix can follow.
     UnresolvableRestApiId,
+    /// A key written twice in one map: the later one is read, as SAM CLI reads it.
+    DuplicateKey,
     /// A note a rule gives in its own terms, named by a kind its page lists.
     Rule(&'static str),
 }
@@ -407,6 +422,7 @@ impl WarningKind {
             WarningKind::IntrinsicGlobalAuth => "intrinsic-global-auth",
             WarningKind::UnknownRestApiId => "unknown-rest-api-id",
             WarningKind::UnresolvableRestApiId => "unresolvable-rest-api-id",
+            WarningKind::DuplicateKey => "duplicate-key",
             WarningKind::Rule(kind) => kind,
         }
     }

@@ -4,7 +4,7 @@
 //! leaves its setting as it is.
 
 use crate::model::Template;
-use crate::parse::Node;
+use crate::parse::{Duplicate, Node};
 use crate::rules::{Plan, Rule};
 use crate::{Edit, Finding, Reason, Refusal};
 
@@ -147,23 +147,50 @@ fn deleted_comment(source: &str, edits: &[Edit]) -> Option<usize> {
     })
 }
 
-/// A fix that `# samfix:` comments keep from being made: its rule and APIs.
+/// A fix that `# samfix:` comments or duplicate keys keep from being made: its rule and
+/// APIs.
 pub(crate) type Kept = (Rule, Vec<String>);
 
-/// Renders `plan`; a fix whose edits would delete a `# samfix:` comment a person wrote is
-/// turned into a refusal that says so, and the rest rendered again. Returns the rendering
-/// and the fixes refused this way, which [`drop_kept`] takes out of the second run's plan.
+/// Why a set of edits can't be made, if it can't: it deletes a `# samfix:` comment, or
+/// touches an entry whose key is written twice.
+fn blocked(source: &str, edits: &[Edit], duplicates: &[Duplicate]) -> Option<Reason> {
+    let line = |offset: usize| source[..offset].matches('\n').count() + 1;
+    if let Some(at) = deleted_comment(source, edits) {
+        return Some(Reason::DeletesSamfixComment { line: line(at) });
+    }
+    let touches = |edit: &Edit, range: &std::ops::Range<usize>| {
+        if edit.range.is_empty() {
+            range.start < edit.range.start && edit.range.start < range.end
+        } else {
+            edit.range.start < range.end && range.start < edit.range.end
+        }
+    };
+    duplicates.iter().find_map(|duplicate| {
+        edits
+            .iter()
+            .any(|edit| touches(edit, &duplicate.first) || touches(edit, &duplicate.second))
+            .then(|| Reason::TouchesDuplicateKey {
+                key: duplicate.key.clone(),
+                line: line(duplicate.second.start),
+            })
+    })
+}
+
+/// Renders `plan`; a fix whose edits [`blocked`] refuses is turned into a refusal that
+/// says why, and the rest rendered again. Returns the rendering and the fixes refused this
+/// way, which [`drop_kept`] takes out of the second run's plan.
 pub(crate) fn render_keeping_comments(
     source: &str,
     root: Node<'_>,
+    duplicates: &[Duplicate],
     plan: &mut Plan<'_>,
 ) -> Result<(crate::edits::Rendered, Vec<Kept>), String> {
     let mut kept = Vec::new();
     loop {
         let rendered = crate::edits::render(source, root, plan)?;
-        let Some(at) = deleted_comment(source, &rendered.edits) else {
+        if blocked(source, &rendered.edits, duplicates).is_none() {
             return Ok((rendered, kept));
-        };
+        }
         // Which fix: each rendered alone.
         let mut first_change = 0;
         let mut culprit = None;
@@ -177,23 +204,26 @@ pub(crate) fn render_keeping_comments(
                 warnings: Vec::new(),
                 holders: plan.holders[changes].to_vec(),
             };
-            let deletes = crate::edits::render(source, root, &alone)
-                .is_ok_and(|alone| deleted_comment(source, &alone.edits).is_some());
-            if deletes {
-                culprit = Some(index);
+            let reason = crate::edits::render(source, root, &alone)
+                .ok()
+                .and_then(|alone| blocked(source, &alone.edits, duplicates));
+            if let Some(reason) = reason {
+                culprit = Some((index, reason));
                 break;
             }
         }
-        let Some(index) = culprit else {
-            return Err("the fixes together would delete a `# samfix:` comment".into());
+        let Some((index, reason)) = culprit else {
+            return Err(
+                "the fixes together would delete a `# samfix:` comment or edit a key written twice"
+                    .into(),
+            );
         };
-        let line = source[..at].matches('\n').count() + 1;
-        kept.push(refuse(plan, index, line));
+        kept.push(refuse(plan, index, reason));
     }
 }
 
-/// Turns fix `index` of `plan` into a refusal: the comment on `line` would go with it.
-fn refuse(plan: &mut Plan<'_>, index: usize, line: usize) -> Kept {
+/// Turns fix `index` of `plan` into a refusal, for `reason`.
+fn refuse(plan: &mut Plan<'_>, index: usize, reason: Reason) -> Kept {
     let before: usize = plan.fixes[..index]
         .iter()
         .map(|fix| fix.changes.len())
@@ -218,7 +248,7 @@ fn refuse(plan: &mut Plan<'_>, index: usize, line: usize) -> Kept {
         written_in: fix.written_in.clone(),
         apis: fix.apis.clone(),
         span: span.unwrap_or(0..0),
-        reason: Reason::DeletesSamfixComment { line },
+        reason,
     });
     (fix.rule, fix.apis)
 }
@@ -230,7 +260,7 @@ pub(crate) fn drop_kept(plan: &mut Plan<'_>, kept: &[Kept]) {
         kept.iter()
             .any(|(rule, apis)| *rule == fix.rule && *apis == fix.apis)
     }) {
-        refuse(plan, index, 0);
+        refuse(plan, index, Reason::DeletesSamfixComment { line: 0 });
     }
 }
 
