@@ -78,6 +78,17 @@ annotate() {
   grep '^::' <<<"$commands" || true
 }
 
+# warning_annotations < stderr: samfix's own warnings (a path that holds no template) as
+# annotations, so a wrong `paths` input shows on the run instead of passing quietly.
+warning_annotations() {
+  local line
+  while IFS= read -r line; do
+    if [[ "$line" == "warning: "* ]]; then
+      printf '::warning title=samfix::%s\n' "$(escape_data "${line#warning: }")"
+    fi
+  done
+}
+
 # report_findings < report: the number of findings from the summary line.
 report_findings() {
   local line n=0
@@ -222,6 +233,7 @@ cmd_check() {
   local report err diff derr json jerr rc=0 findings
   samfix_run report err --check || rc=$?
   [[ -n "$err" ]] && log "$err"
+  warning_annotations <<<"$err"
   printf '%s\n' "$report"
   findings="$(report_findings <<<"$report")"
   set_output findings "$findings"

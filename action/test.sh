@@ -115,6 +115,9 @@ new_repo() {
   shift
   git init -q --bare "$WORK/$name-origin.git"
   git init -q "$WORK/$name"
+  # These tests follow the key and authorizer fixes through the action; every other rule
+  # has tests of its own, and its findings in these templates would only blur them.
+  printf 'select = ["api-key-on-preflight", "authorizer-on-preflight"]\n' >"$WORK/$name/samfix.toml"
   for spec in "$@"; do
     mkdir -p "$(dirname "$WORK/$name/${spec#*:}")"
     cp "${spec%%:*}" "$WORK/$name/${spec#*:}"
@@ -175,16 +178,20 @@ new_repo clean "${CLEAN[@]}"
 section "check mode"
 action affected INPUT_MODE=check
 check "check: exits 1 when a fix is pending" equals "$RC" 1
-check "check: annotates template.yaml" contains "$OUT" '::warning file=template.yaml,line=20,col=9,title=samfix%3A api-key-on-preflight::`SampleApi` requires an API key on its CORS preflight'
-check "check: annotates api/resource_key.yaml" contains "$OUT" '::warning file=api/resource_key.yaml,line=9,col=9,'
+check "check: annotates template.yaml" contains "$OUT" '::error file=template.yaml,line=20,col=9,endLine=20,endColumn=23,title=samfix%3A api-key-on-preflight::`SampleApi` requires an API key on its CORS preflight'
+check "check: annotates api/resource_key.yaml" contains "$OUT" '::error file=api/resource_key.yaml,line=9,col=9,'
 check "check: findings output" equals "$(output findings)" 2
 check "check: summary lists findings" contains "$SUMMARY" '- `template.yaml:20:9` (api-key-on-preflight)'
 check "check: summary has the diff" contains "$SUMMARY" $'```diff\n--- a/'
 check "check: changes nothing" equals "$(git -C "$WORK/affected" status --porcelain)" ""
 action clean INPUT_MODE=check
 check "check: exits 0 on a clean repo" equals "$RC" 0
-check "check: no annotations on a clean repo" lacks "$OUT" '::warning'
+check "check: no annotations on a clean repo" lacks "$OUT" 'file='
 check "check: findings=0 on a clean repo" equals "$(output findings)" 0
+mkdir -p "$WORK/clean/empty"
+action clean INPUT_MODE=check INPUT_PATHS="empty ."
+check "check: a path without a template is annotated" contains "$OUT" '::warning title=samfix::no SAM template in empty: '
+check "check: ...and still checks the others" contains "$OUT" '1 file checked: 0 findings'
 
 section "diff mode"
 action affected INPUT_MODE=diff INPUT_PATHS='template.yaml

@@ -318,7 +318,7 @@ fn invalid_utf8() {
     assert_refused(
         "latin1.yaml",
         &bytes,
-        "latin1.yaml: error: not UTF-8 text (invalid byte at offset 54)",
+        "latin1.yaml:2:17: error: not UTF-8 text: invalid byte 0xE9",
     );
 }
 
@@ -344,7 +344,7 @@ fn binary_files() {
     assert_refused(
         "image.yaml",
         &bytes,
-        "image.yaml: error: not UTF-8 text (invalid byte at offset 0)",
+        "image.yaml:1:1: error: not UTF-8 text: invalid byte 0x89",
     );
     // An ELF header is valid UTF-8 up to its first NUL.
     let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0>\0\x01\0\0\0";
@@ -364,8 +364,13 @@ fn empty_and_blank_files() {
     );
     assert_refused(
         "blank.yaml",
-        b"\n  \n# only a comment\n",
+        b"\n  \n",
         "blank.yaml:1:1: error: the file is empty",
+    );
+    assert_refused(
+        "comments.yaml",
+        b"\n  \n# only a comment\n",
+        "comments.yaml:3:1: error: the file holds only comments: no YAML or JSON document",
     );
 }
 
@@ -389,12 +394,21 @@ fn documents_that_are_not_mappings() {
 }
 
 #[test]
-fn duplicate_keys_name_both_places() {
+fn duplicate_keys_are_read_last_wins_and_name_both_places() {
     let text = format!("{SAM}Resources: {{}}\nOutputs: {{}}\nResources: {{}}\n");
-    assert_refused(
-        "dup.yaml",
-        text.as_bytes(),
-        "dup.yaml:4:1: error: duplicate key `Resources` (first at line 2, column 1)",
+    let dir = temp_dir_with(&[("dup.yaml", &text)]);
+    let out = samfix_in(dir.path(), &["--write", "dup.yaml"], Stdio::null());
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.starts_with(
+            "warning: `Resources` is written twice in its map (first at line 2, column 1)"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("dup.yaml")).unwrap(),
+        text
     );
 }
 

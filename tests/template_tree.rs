@@ -127,14 +127,19 @@ fn over_the_corpus_fingerprints_agree_however_the_template_is_read() {
 }
 
 /// A function's `Properties` keep only `Events`, yet a duplicate among the keys they leave
-/// out is still refused where it is written.
+/// out is still warned about where it is written.
 #[test]
-fn a_duplicate_among_left_out_keys_is_refused() {
+fn a_duplicate_among_left_out_keys_is_warned_about() {
     let source = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n      Events: {}\n      Handler: c.d\n";
-    let error = check_rules(source, Strategy::Auto, Rule::ALL).unwrap_err();
-    assert_eq!(error.message, "duplicate key `Handler`");
-    assert_eq!(error.offset, source.rfind("Handler"));
-    assert_eq!(error.related, source.find("Handler"));
+    let checked = check_rules(source, Strategy::Auto, Rule::ALL).unwrap();
+    let warning = &checked.warnings[0];
+    assert_eq!(warning.kind.name(), "duplicate-key");
+    assert_eq!(Some(warning.span.start), source.rfind("Handler"));
+    assert!(
+        warning.message.contains("first at line 6, column 7"),
+        "{}",
+        warning.message
+    );
 }
 
 /// Reads each template that can be read in parts both in parts and whole, and compares

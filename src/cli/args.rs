@@ -17,8 +17,9 @@ pub const DEFAULT_MAX_SIZE: u64 = 4 << 20;
 
 /// Repairs AWS SAM templates whose API key or default authorizer breaks CORS preflight requests.
 ///
-/// Exit status: 0 when nothing needs fixing (or everything was fixed), 1 when a fix is
-/// pending, 2 when a file could not be read, parsed or safely fixed.
+/// Exit status: 0 when nothing is left to do (nothing found, or everything fixed), 1 when
+/// something is left to fix (a fix pending, or a finding samfix leaves to a person), 2 when
+/// a file could not be read, parsed or safely fixed, or the arguments are wrong.
 #[derive(Debug, Parser)]
 #[command(version, about, args_conflicts_with_subcommands = true)]
 pub struct Args {
@@ -28,8 +29,8 @@ pub struct Args {
     /// Templates to check. Directories are searched for `.yaml`, `.yml`, `.json` and
     /// `.template` files that declare the SAM transform, skipping hidden entries and what
     /// `.gitignore` and `.ignore` files list; `-` reads standard input. (A file named like
-    /// a subcommand is written `./completions`.)
-    #[arg(default_value = ".")]
+    /// a subcommand is written `./completions`.) Default: `.`, or `-` with
+    /// `--stdin-filename`.
     pub paths: Vec<PathBuf>,
 
     /// Report findings without changing anything (the default).
@@ -44,27 +45,33 @@ pub struct Args {
     #[arg(long, group = "mode", alias = "fix")]
     pub write: bool,
 
-    /// How to fix a key that reaches the preflight.
-    #[arg(long, default_value = "auto", value_parser = strategies())]
-    pub strategy: Strategy,
+    /// How to fix a key that reaches the preflight [default: auto, or the configuration's].
+    #[arg(long, value_parser = strategies())]
+    pub strategy: Option<Strategy>,
 
     /// Check only these rules (comma-separated or repeated); default: all.
     #[arg(long, value_parser = rules(), value_delimiter = ',', value_name = "RULE")]
     pub select: Vec<Rule>,
 
-    /// Skip these rules.
+    /// Skip these rules (besides those a configuration file skips).
     #[arg(long, value_parser = rules(), value_delimiter = ',', value_name = "RULE")]
     pub ignore: Vec<Rule>,
 
-    /// How findings are printed: diagnostics for people, one JSON document
-    /// (`docs/json-format.md`), SARIF 2.1.0 for code scanning, or GitHub workflow commands
-    /// (`::warning file=...`) that annotate a pull request.
+    /// How findings are printed: diagnostics for people, one line per finding
+    /// (`path:line:col: rule-id message`), one JSON document (`docs/json-format.md`), SARIF
+    /// 2.1.0 for code scanning, or GitHub workflow commands (`::error file=...`) that
+    /// annotate a pull request.
     #[arg(long, value_enum, default_value_t = Format::Human, alias = "output-format")]
     pub format: Format,
 
     /// When the human report is coloured; `auto` colours a terminal unless `NO_COLOR` is set.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = Color::Auto)]
     pub color: Color,
+
+    /// Instead of each finding, print how many each rule found (and how many of those
+    /// samfix can fix), most first; then the summary line.
+    #[arg(long)]
+    pub statistics: bool,
 
     /// Print the findings only, without the closing summary line.
     #[arg(long, short)]
@@ -80,10 +87,30 @@ pub struct Args {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
+    /// Walk into the directories samfix skips by default: `node_modules`, `cdk.out`,
+    /// `.aws-sam`, `.serverless`, `dist`, `build`, `target`, `.git`, `.venv`, `venv`,
+    /// `__pycache__` and other dependency, build and cache folders.
+    #[arg(long)]
+    pub no_default_excludes: bool,
+
+    /// Read no configuration file (`samfix.toml`, `.samfix.toml`, `[tool.samfix]` in
+    /// `pyproject.toml`).
+    #[arg(long)]
+    pub isolated: bool,
+
+    /// List the files that would be checked, one a line, and exit.
+    #[arg(long)]
+    pub show_files: bool,
+
     /// Skip named files that don't mention the SAM transform, as directory walks do
     /// (for hooks that pass every changed YAML or JSON file).
     #[arg(long)]
     pub sam_only: bool,
+
+    /// The name standard input is reported under (and diffed as), for editors and hooks
+    /// that pipe a file through samfix; without paths, samfix reads standard input.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<String>,
 
     /// Print a rule's documentation (what it finds, why it breaks browsers, the fixes and
     /// when each is right) and exit.
@@ -110,6 +137,7 @@ pub enum Command {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
+    Concise,
     Json,
     Sarif,
     Github,

@@ -13,10 +13,19 @@ use crate::{Rule, Strategy};
 /// What every file is checked for, and how.
 pub struct Run {
     pub mode: Mode,
-    pub strategy: Strategy,
     pub check: Checker,
     pub max_size: u64,
+    /// What standard input is called in the reports: `<stdin>` or `--stdin-filename`.
+    pub stdin_name: String,
+}
+
+/// What one file is checked for, from the command line and its configuration file.
+pub struct Settings {
+    pub strategy: Strategy,
     pub rules: Vec<Rule>,
+    /// The configuration's `target-sam-version` is below 1.63.0, which the
+    /// `AddApiKeyRequiredToCorsPreflight` flag needs: `auto` must not choose the flag.
+    pub no_key_flag: bool,
 }
 
 /// A file's report, and what it puts on standard output besides the report: its patch
@@ -28,8 +37,16 @@ pub struct Processed {
 
 /// Every target on a pool of threads, one per core; the results come back in the order of
 /// `targets`, whichever thread finished first. Files that turn out not to be SAM
-/// templates are left out.
-pub fn process_all(targets: Vec<Target>, run: &Run) -> Vec<Processed> {
+/// templates are `None`.
+pub fn process_all(
+    targets: &[Target],
+    settings: &[Option<Settings>],
+    run: &Run,
+) -> Vec<Option<Processed>> {
+    let process = |index: usize| {
+        let settings = settings[index].as_ref()?;
+        process(&targets[index], settings, run)
+    };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(targets.len())
@@ -37,10 +54,7 @@ pub fn process_all(targets: Vec<Target>, run: &Run) -> Vec<Processed> {
     if threads == 1 {
         // One file (or one core): no thread to start, and the main thread's allocator
         // arena, which grows more cheaply than a new thread's.
-        return targets
-            .iter()
-            .filter_map(|target| process(target, run))
-            .collect();
+        return (0..targets.len()).map(process).collect();
     }
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<Option<Processed>>>> =
@@ -49,17 +63,17 @@ pub fn process_all(targets: Vec<Target>, run: &Run) -> Vec<Processed> {
         for _ in 0..threads {
             scope.spawn(|| loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(target) = targets.get(index) else {
+                if index >= targets.len() {
                     break;
-                };
-                let processed = process(target, run);
+                }
+                let processed = process(index);
                 *slots[index].lock().unwrap_or_else(|e| e.into_inner()) = Some(processed);
             });
         }
     });
     slots
         .into_iter()
-        .filter_map(|slot| {
+        .map(|slot| {
             slot.into_inner()
                 .unwrap_or_else(|e| e.into_inner())
                 .flatten()
@@ -67,12 +81,12 @@ pub fn process_all(targets: Vec<Target>, run: &Run) -> Vec<Processed> {
         .collect()
 }
 
-fn display(path: &Path) -> String {
+pub fn display(path: &Path) -> String {
     let text = path.display().to_string();
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
-fn process(target: &Target, run: &Run) -> Option<Processed> {
+fn process(target: &Target, settings: &Settings, run: &Run) -> Option<Processed> {
     let done = |report: FileReport| {
         Some(Processed {
             report,
@@ -82,7 +96,7 @@ fn process(target: &Target, run: &Run) -> Option<Processed> {
     let (name, read) = match target {
         Target::Unwalkable(report) => return done(report.clone()),
         Target::Stdin => (
-            "<stdin>".to_string(),
+            run.stdin_name.clone(),
             read_limited(std::io::stdin().lock(), run.max_size),
         ),
         Target::File(path, _) => (display(path), read_file(path, run.max_size)),
@@ -113,14 +127,32 @@ fn process(target: &Target, run: &Run) -> Option<Processed> {
     let source = match String::from_utf8(bytes) {
         Ok(source) => source,
         Err(error) => {
-            return done(report.with_error(format!(
-                "not UTF-8 text (invalid byte at offset {})",
-                error.utf8_error().valid_up_to()
-            )))
+            // The text up to the bad byte is as it was, so its line and column are the
+            // file's: the report shows the line, the bad bytes as U+FFFD.
+            let at = error.utf8_error().valid_up_to();
+            let byte = error.as_bytes()[at];
+            let mut report = report;
+            report.source = Some(String::from_utf8_lossy(error.as_bytes()).into_owned());
+            report.errors.push(crate::CheckError {
+                offset: Some(at),
+                message: format!("not UTF-8 text: invalid byte 0x{byte:02X}"),
+                related: None,
+            });
+            return done(report);
         }
     };
     let mut report = report;
-    let checked = (run.check)(&source, run.strategy, &run.rules);
+    let mut checked = (run.check)(&source, settings.strategy, &settings.rules);
+    if settings.no_key_flag && settings.strategy == Strategy::Auto {
+        let uses_key_flag = checked.as_ref().is_ok_and(|checked| {
+            checked.fixes.iter().any(|fix| {
+                fix.strategy == Strategy::Flag && fix.rule.id() == "api-key-on-preflight"
+            })
+        });
+        if uses_key_flag {
+            checked = (run.check)(&source, Strategy::Events, &settings.rules);
+        }
+    }
     report.source = Some(source);
     let mut checked = match checked {
         Ok(checked) => checked,

@@ -93,16 +93,57 @@ fn relative_to_cwd(path: &Path) -> PathBuf {
     path.to_path_buf()
 }
 
+/// Directories a walk never enters unless `--no-default-excludes` is given: dependencies,
+/// build output and tool caches, where a template is a copy (`.aws-sam/build`, `cdk.out`)
+/// or someone else's (`node_modules`), and `--write` must not edit it. A directory named on
+/// the command line is still walked.
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    ".aws-sam",
+    ".git",
+    ".hg",
+    ".mypy_cache",
+    ".nox",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".serverless",
+    ".svn",
+    ".terraform",
+    ".tox",
+    ".venv",
+    "__pycache__",
+    "bower_components",
+    "build",
+    "cdk.out",
+    "dist",
+    "node_modules",
+    "target",
+    "venv",
+];
+
+/// What a run checks: the targets, and for each directory named on the command line the
+/// targets its walk found (a file found again is the target where it first came).
+pub struct Collected {
+    pub targets: Vec<Target>,
+    pub dirs: Vec<(PathBuf, Vec<usize>)>,
+}
+
+/// How directories are walked.
+#[derive(Clone)]
+pub struct WalkOptions {
+    pub excludes: Excludes,
+    pub default_excludes: bool,
+}
+
 /// The files to check, in a stable order: named files as given, each directory's files
 /// sorted. A file reached twice (named twice, as `t.yaml` and `./t.yaml`, or named and
 /// walked) is checked once, where it first comes: two writers of one file would race.
-pub fn collect(paths: &[PathBuf], sam_only: bool, excludes: &Excludes) -> Vec<Target> {
+pub fn collect(paths: &[PathBuf], sam_only: bool, options: &WalkOptions) -> Collected {
+    let excludes = &options.excludes;
     let mut targets = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut dirs = Vec::new();
+    let mut seen = std::collections::HashMap::new();
     // A path that can't be resolved is kept as written: reading it reports the error.
-    let mut first_time = |path: &Path| {
-        seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
-    };
+    let real = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let mut stdin_taken = false;
     for path in paths {
         if path.as_os_str() == "-" {
@@ -113,32 +154,52 @@ pub fn collect(paths: &[PathBuf], sam_only: bool, excludes: &Excludes) -> Vec<Ta
             if excludes.excludes(path, true) {
                 continue;
             }
-            let (mut found, errors) = walk(path, excludes);
+            let (mut found, errors) = walk(path, options);
             found.sort();
-            targets.extend(errors.into_iter().map(Target::Unwalkable));
-            targets.extend(
-                found
-                    .into_iter()
-                    .filter(|path| first_time(path))
-                    .map(|path| Target::File(path, true)),
-            );
-        } else if !excludes.excludes(path, false) && first_time(path) {
-            targets.push(Target::File(path.clone(), sam_only));
+            let mut indices = Vec::new();
+            for report in errors {
+                indices.push(targets.len());
+                targets.push(Target::Unwalkable(report));
+            }
+            for file in found {
+                let index = *seen.entry(real(&file)).or_insert_with(|| {
+                    targets.push(Target::File(file, true));
+                    targets.len() - 1
+                });
+                indices.push(index);
+            }
+            dirs.push((path.clone(), indices));
+        } else if !excludes.excludes(path, false) {
+            seen.entry(real(path)).or_insert_with(|| {
+                targets.push(Target::File(path.clone(), sam_only));
+                targets.len() - 1
+            });
         }
     }
-    targets
+    Collected { targets, dirs }
 }
 
 /// Template files under `dir`: hidden entries, what `.gitignore`, `.ignore` and the global
-/// git excludes list (in any directory, git repository or not) and `--exclude` are skipped,
-/// and so are FIFOs, sockets and devices.
-fn walk(dir: &Path, excludes: &Excludes) -> (Vec<PathBuf>, Vec<FileReport>) {
-    let filter = excludes.clone();
+/// git excludes list (in any directory, git repository or not), the default excludes and
+/// `--exclude` are skipped, and so are FIFOs, sockets and devices.
+fn walk(dir: &Path, options: &WalkOptions) -> (Vec<PathBuf>, Vec<FileReport>) {
+    let filter = options.excludes.clone();
+    let default_excludes = options.default_excludes;
     let walker = ignore::WalkBuilder::new(dir)
         .hidden(true)
         .require_git(false)
         .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|kind| kind.is_dir());
+            if default_excludes
+                && is_dir
+                && entry.depth() > 0
+                && entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|name| DEFAULT_EXCLUDES.contains(&name))
+            {
+                return false;
+            }
             !filter.excludes(entry.path(), is_dir)
         })
         .build();

@@ -2,41 +2,64 @@
 
 use std::fmt::Write as _;
 
-use super::{error_text, finding_details, FileReport};
+use std::ops::Range;
+
+use super::{error_text, finding_details, FileReport, Place};
 use crate::text::LineIndex;
 use crate::{CheckError, Checked};
 
-/// One `::warning` per finding or warning, its details on the following lines of the
-/// annotation.
+/// One annotation per finding (`::error`, as the human and SARIF reports rate it) and per
+/// warning (`::warning`), its details on the following lines of the annotation.
 pub fn github(path: &str, source: &str, checked: &Checked) -> String {
+    annotations(path, source, checked, false)
+}
+
+/// [`github`]; when `written`, the findings whose fix this run wrote are `::notice`s that
+/// say so.
+fn annotations(path: &str, source: &str, checked: &Checked, written: bool) -> String {
     let lines = LineIndex::new(source);
     let mut out = String::new();
-    let mut annotate = |offset: usize, kind: &str, message: String, details: Vec<String>| {
-        let (line, col) = lines.line_col(offset);
+    let mut annotate = |command: &str,
+                        span: Range<usize>,
+                        title: String,
+                        message: String,
+                        details: Vec<String>| {
+        let place = Place::of(&lines, span);
         let message = std::iter::once(message)
             .chain(details)
             .collect::<Vec<_>>()
             .join("\n");
         let _ = writeln!(
             out,
-            "::warning file={},line={line},col={col},title={}::{}",
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
             escape_property(path),
-            escape_property(&format!("samfix: {kind}")),
+            place.start_line,
+            place.start_col,
+            place.end_line,
+            place.end_col,
+            escape_property(&title),
             escape_data(&message)
         );
     };
     for finding in &checked.findings {
+        let (command, title) = if written && finding.fix.is_some() {
+            ("notice", format!("samfix: fixed {}", finding.rule.id()))
+        } else {
+            ("error", format!("samfix: {}", finding.rule.id()))
+        };
         annotate(
-            finding.span.start,
-            finding.rule.id(),
+            command,
+            finding.span.clone(),
+            title,
             finding.message.clone(),
             finding_details(checked, finding),
         );
     }
     for note in &checked.warnings {
         annotate(
-            note.span.start,
             "warning",
+            note.span.clone(),
+            "samfix: warning".to_string(),
             note.message.clone(),
             note.help
                 .iter()
@@ -66,7 +89,7 @@ pub fn github_error(path: &str, source: Option<&str>, error: &CheckError) -> Str
 /// Every annotation of one file: findings and warnings, then errors.
 pub fn file(report: &FileReport) -> String {
     let mut out = match (&report.source, &report.checked) {
-        (Some(source), Some(checked)) => github(&report.path, source, checked),
+        (Some(source), Some(checked)) => annotations(&report.path, source, checked, report.written),
         _ => String::new(),
     };
     for error in &report.errors {
@@ -112,7 +135,7 @@ mod tests {
         let out = github("t,1.yaml", &source, &checked);
         assert_eq!(out.lines().count(), checked.findings.len(), "{out}");
         assert!(out.starts_with(
-            "::warning file=t%2C1.yaml,line=9,col=9,title=samfix%3A api-key-on-preflight::`SampleApi` requires an API key on its CORS preflight, which browsers send without one%0Akey: SampleApi.Properties.Auth.ApiKeyRequired%0A"
+            "::error file=t%2C1.yaml,line=9,col=9,endLine=9,endColumn=23,title=samfix%3A api-key-on-preflight::`SampleApi` requires an API key on its CORS preflight, which browsers send without one%0Akey: SampleApi.Properties.Auth.ApiKeyRequired%0A"
         ), "{out}");
     }
 }

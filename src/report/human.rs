@@ -81,7 +81,13 @@ fn finding_group<'a>(
     let label = finding.label;
     let events = finding_events(finding);
     let what = finding.setting_kind;
-    let mut group = Level::ERROR
+    // A fix this run wrote is reported as done, not as an error still standing.
+    let level = if mode == Mode::Write && written && finding.fix.is_some() {
+        Level::NOTE.with_name("fixed")
+    } else {
+        Level::ERROR
+    };
+    let mut group = level
         .primary_title(finding.message.as_str())
         .id(finding.rule.id())
         .element(

@@ -16,7 +16,14 @@ pub struct Document<'a> {
     pub mode: &'static str,
     pub strategy: &'static str,
     pub files: Vec<File<'a>>,
+    /// Warnings about the run rather than a file: a directory that holds no template.
+    pub run_warnings: Vec<RunWarning<'a>>,
     pub summary: Summary,
+}
+
+#[derive(Serialize)]
+pub struct RunWarning<'a> {
+    pub message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -52,6 +59,8 @@ pub struct FindingJson<'a> {
     pub needs_human: Option<String>,
     /// The kind of that reason (`docs/json-format.md` lists them), or null.
     pub needs_human_kind: Option<&'static str>,
+    /// `--write` wrote its fix in this run.
+    pub fixed: bool,
 }
 
 #[derive(Serialize)]
@@ -127,12 +136,18 @@ pub struct Summary {
     pub findings: usize,
     pub fixable: usize,
     pub fixed: usize,
+    pub warnings: usize,
     pub errors: usize,
     pub exit_code: u8,
 }
 
 /// The whole run as one JSON document (with a final newline).
-pub fn render(reports: &[&FileReport], mode: Mode, strategy: Strategy) -> String {
+pub fn render(
+    reports: &[&FileReport],
+    run_warnings: &[String],
+    mode: Mode,
+    strategy: Strategy,
+) -> String {
     let totals = Totals::of(reports, mode);
     let document = Document {
         schema_version: SCHEMA_VERSION,
@@ -143,11 +158,16 @@ pub fn render(reports: &[&FileReport], mode: Mode, strategy: Strategy) -> String
         mode: mode.name(),
         strategy: strategy.name(),
         files: reports.iter().map(|report| file(report)).collect(),
+        run_warnings: run_warnings
+            .iter()
+            .map(|message| RunWarning { message })
+            .collect(),
         summary: Summary {
             files: totals.files,
             findings: totals.findings,
             fixable: totals.fixable,
             fixed: totals.fixed_files,
+            warnings: totals.warnings,
             errors: totals.errors,
             exit_code: totals.exit_code(),
         },
@@ -200,6 +220,7 @@ fn file(report: &FileReport) -> File<'_> {
             }),
             needs_human: refusal_of(checked, finding).map(|refusal| refusal.reason.to_string()),
             needs_human_kind: refusal_of(checked, finding).map(|refusal| refusal.reason.kind()),
+            fixed: report.is_fixed(finding),
         })
         .collect();
     out.warnings = checked

@@ -2,6 +2,7 @@
 //! for people ([`human`](mod@human)), as JSON ([`json`]), as SARIF ([`sarif`]) or as GitHub workflow
 //! commands ([`github`]).
 
+pub mod concise;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -70,6 +71,12 @@ impl FileReport {
         self
     }
 
+    /// Whether this run wrote the fix of `finding`: `--write` replaced the file (or printed
+    /// the fixed template), and the finding had a fix.
+    pub fn is_fixed(&self, finding: &Finding) -> bool {
+        self.written && finding.fix.is_some()
+    }
+
     /// The number of APIs whose fix is planned.
     pub fn fixable(&self) -> usize {
         self.checked.as_ref().map_or(0, |checked| {
@@ -88,6 +95,8 @@ pub struct Totals {
     /// Findings still pending after this run: every finding unless `--write` fixed it.
     pub pending: usize,
     pub errors: usize,
+    /// The templates' warnings: what samfix could not be sure of.
+    pub warnings: usize,
 }
 
 impl Totals {
@@ -100,6 +109,7 @@ impl Totals {
             totals.fixable += report.fixable();
             if let Some(checked) = &report.checked {
                 totals.findings += checked.findings.len();
+                totals.warnings += checked.warnings.len();
                 totals.pending += match mode {
                     Mode::Check | Mode::Diff => checked.findings.len(),
                     Mode::Write => checked.refusals.iter().map(|r| r.apis.len()).sum(),
@@ -109,7 +119,8 @@ impl Totals {
         totals
     }
 
-    /// 0 nothing to fix (or everything fixed), 1 a fix is pending, 2 an error.
+    /// 0 nothing left to do (nothing found, or everything fixed), 1 something left to fix
+    /// (a fix pending, or a finding samfix leaves to a person), 2 an error.
     pub fn exit_code(&self) -> u8 {
         if self.errors > 0 {
             2
@@ -127,8 +138,14 @@ impl Totals {
         } else {
             String::new()
         };
+        // Warnings are named only when there are some, so the usual line stays short.
+        let warnings = if self.warnings > 0 {
+            format!(", {}", plural(self.warnings, "warning"))
+        } else {
+            String::new()
+        };
         format!(
-            "{} checked: {}, {} fixable{fixed}, {}",
+            "{} checked: {}, {} fixable{fixed}{warnings}, {}",
             plural(self.files, "file"),
             plural(self.findings, "finding"),
             self.fixable,

@@ -76,6 +76,9 @@ struct Configuration {
 struct SarifResult {
     rule_id: &'static str,
     rule_index: usize,
+    /// `pass` for a finding whose fix this run wrote; otherwise left out (a `fail`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
     level: &'static str,
     message: Text,
     locations: Vec<Location>,
@@ -177,10 +180,19 @@ struct Notification {
 }
 
 /// The whole run as one SARIF log (with a final newline).
-pub fn render(reports: &[&FileReport], mode: Mode) -> String {
+pub fn render(reports: &[&FileReport], run_warnings: &[String], mode: Mode) -> String {
     let totals = Totals::of(reports, mode);
     let mut results = Vec::new();
-    let mut notifications = Vec::new();
+    let mut notifications: Vec<Notification> = run_warnings
+        .iter()
+        .map(|warning| Notification {
+            level: "warning",
+            message: Text {
+                text: warning.clone(),
+            },
+            locations: Vec::new(),
+        })
+        .collect();
     for report in reports {
         file(report, &mut results, &mut notifications);
     }
@@ -312,10 +324,13 @@ fn file(report: &FileReport, results: &mut Vec<SarifResult>, notes: &mut Vec<Not
             " ({}; preflight: {})",
             finding.setting, finding.preflight
         ));
+        // A fix this run wrote leaves nothing to alert on: the result passes.
+        let fixed = report.is_fixed(finding);
         results.push(SarifResult {
             rule_id: finding.rule.id(),
             rule_index: rule_index(finding.rule.id()),
-            level: "error",
+            kind: fixed.then_some("pass"),
+            level: if fixed { "none" } else { "error" },
             message: Text { text: message },
             locations: vec![location(Some(finding.span.clone()))],
             partial_fingerprints: Fingerprints {
@@ -351,6 +366,7 @@ fn file(report: &FileReport, results: &mut Vec<SarifResult>, notes: &mut Vec<Not
         results.push(SarifResult {
             rule_id: WARNING_RULE,
             rule_index: Rule::ALL.len(),
+            kind: None,
             level: "warning",
             message: Text { text: message },
             locations: vec![location(Some(note.span.clone()))],

@@ -255,6 +255,20 @@ pub enum Reason {
         /// `an anchor` or `an alias`.
         shared_by: &'static str,
     },
+    /// The fix would delete a `# samfix:` comment a person wrote (to silence another
+    /// rule), which samfix never does.
+    DeletesSamfixComment {
+        /// The comment's line, 1-based.
+        line: usize,
+    },
+    /// The fix would edit an entry whose key is written twice in its map, where the
+    /// reading of the template is not certain enough to change it.
+    TouchesDuplicateKey {
+        /// The key.
+        key: String,
+        /// The line of the copy that is read, 1-based.
+        line: usize,
+    },
     /// A reason a rule gives in its own terms (its page lists its kinds).
     Rule {
         /// A stable, machine-readable name, unique within the rule.
@@ -308,6 +322,8 @@ impl Reason {
             Reason::BodyWideSecurity { .. } => "body-wide-security",
             Reason::ReachedThroughAlias { .. } => "reached-through-alias",
             Reason::InsideSharedYaml { .. } => "inside-shared-yaml",
+            Reason::DeletesSamfixComment { .. } => "deletes-samfix-comment",
+            Reason::TouchesDuplicateKey { .. } => "touches-duplicate-key",
             Reason::Rule { kind, .. } => kind,
         }
     }
@@ -350,6 +366,14 @@ impl fmt::Display for Reason {
                 f,
                 "`{path}` is inside {shared_by}; editing it would change every place that shares it"
             ),
+            Reason::DeletesSamfixComment { line } => write!(
+                f,
+                "the fix would delete the `# samfix:` comment on line {line}; move the comment to the resource's first line, or fix the setting by hand"
+            ),
+            Reason::TouchesDuplicateKey { key, line } => write!(
+                f,
+                "the fix would edit the `{key}` written twice (read on line {line}); delete one of the copies first"
+            ),
             Reason::Rule { message, .. } => f.write_str(message),
         }
     }
@@ -383,6 +407,8 @@ pub enum WarningKind {
     UnknownRestApiId,
     /// An event's `RestApiId` is not a reference samfix can follow.
     UnresolvableRestApiId,
+    /// A key written twice in one map: the later one is read, as SAM CLI reads it.
+    DuplicateKey,
     /// A note a rule gives in its own terms, named by a kind its page lists.
     Rule(&'static str),
 }
@@ -396,6 +422,7 @@ impl WarningKind {
             WarningKind::IntrinsicGlobalAuth => "intrinsic-global-auth",
             WarningKind::UnknownRestApiId => "unknown-rest-api-id",
             WarningKind::UnresolvableRestApiId => "unresolvable-rest-api-id",
+            WarningKind::DuplicateKey => "duplicate-key",
             WarningKind::Rule(kind) => kind,
         }
     }

@@ -40,6 +40,7 @@ pub mod facts;
 pub mod model;
 pub mod parse;
 pub mod rules;
+pub mod suppress;
 pub mod text;
 pub mod verify;
 
@@ -180,6 +181,31 @@ struct Pass {
     deferred: bool,
 }
 
+/// A warning for each key written twice, naming both places.
+fn duplicate_warnings(source: &str, duplicates: &[parse::Duplicate]) -> Vec<Warning> {
+    if duplicates.is_empty() {
+        return Vec::new();
+    }
+    let lines = text::LineIndex::new(source);
+    duplicates
+        .iter()
+        .map(|duplicate| {
+            let (first_line, first_column) = lines.line_col(duplicate.first.start);
+            let (line, _) = lines.line_col(duplicate.second.start);
+            Warning {
+                kind: WarningKind::DuplicateKey,
+                span: duplicate.second.start..duplicate.second.start + duplicate.key.len(),
+                message: format!(
+                    "`{}` is written twice in its map (first at line {first_line}, column \
+                     {first_column}): SAM reads this one, on line {line}, and ignores the first",
+                    duplicate.key
+                ),
+                help: Some("delete the copy that is not meant".into()),
+            }
+        })
+        .collect()
+}
+
 fn unverified(message: String) -> CheckError {
     CheckError {
         offset: None,
@@ -202,19 +228,27 @@ fn pass(
         message: error.message,
         related: error.related,
     })?;
+    // Read before the tree takes the changes.
+    let duplicates = tree.duplicates().to_vec();
     let template = model::Template::read(tree.root()).map_err(|error| CheckError {
         offset: Some(error.offset),
         message: error.message,
         related: None,
     })?;
     let facts = facts::Facts::read(&template);
-    let plan = rules::run(&template, &facts, strategy, rules);
-    let edits::Rendered {
-        mut edits,
-        deferred,
-    } = edits::render(source, tree.root(), &plan).map_err(unverified)?;
+    let mut plan = rules::run(&template, &facts, strategy, rules);
+    suppress::apply(source, &template, &mut plan);
+    let (
+        edits::Rendered {
+            mut edits,
+            deferred,
+        },
+        kept,
+    ) = suppress::render_keeping_comments(source, tree.root(), &duplicates, &mut plan)
+        .map_err(unverified)?;
     tamper(&mut edits);
-    let mut warnings = facts.warnings;
+    let mut warnings = duplicate_warnings(source, &duplicates);
+    warnings.extend(facts.warnings);
     // What stays of the plan no longer borrows the tree, which is about to change.
     let rules::Plan {
         findings,
@@ -242,7 +276,8 @@ fn pass(
             .ok_or_else(|| unverified("the planned changes do not apply to the template".into()))?;
         // A deferred fix is still to come: the pass that makes it checks that all settles.
         if deferred.is_empty() {
-            verify::settles(tree.root(), strategy, rules, refusals.len()).map_err(unverified)?;
+            verify::settles(source, &kept, tree.root(), strategy, rules, refusals.len())
+                .map_err(unverified)?;
         }
         let expected = tree.fingerprint();
         drop(tree);

@@ -7,7 +7,9 @@ use crate::Strategy;
 /// Checks the value the changes mean to produce: the original tree with the changes
 /// applied. Read as a template, it must leave nothing to fix (a second run would change
 /// nothing) and no fixed setting may still be found.
-pub fn settles(
+pub(crate) fn settles(
+    source: &str,
+    kept: &[crate::suppress::Kept],
     planned: Node<'_>,
     strategy: Strategy,
     rules: &[Rule],
@@ -15,7 +17,11 @@ pub fn settles(
 ) -> Result<(), String> {
     let template = crate::model::Template::read(planned).map_err(|error| error.message)?;
     let facts = crate::facts::Facts::read(&template);
-    let again = crate::rules::run(&template, &facts, strategy, rules);
+    let mut again = crate::rules::run(&template, &facts, strategy, rules);
+    // What `# samfix: ignore` left alone is still there, as it should be: the nodes the fix
+    // didn't touch keep their places in `source`.
+    crate::suppress::apply(source, &template, &mut again);
+    crate::suppress::drop_kept(&mut again, kept);
     if again.changes().next().is_some() {
         return Err("a second run would change the fixed template again".into());
     }

@@ -21,7 +21,7 @@ use std::ops::Range;
 pub use node::{Entry, Kind, LeftOut, Map, Node, Scalar, Seq, Skipped};
 pub use path::{display_path, ParseError, Path, Seg};
 pub use scalar::{resolve_plain, BoolSpelling, Resolved, ScalarStyle};
-pub use tree::{NodeId, Tree};
+pub use tree::{Duplicate, NodeId, Tree};
 pub use yaml::{
     fingerprint_text, fingerprint_text_in_parts, parse, parse_template, parse_template_in_parts,
 };

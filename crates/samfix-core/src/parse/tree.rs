@@ -34,6 +34,22 @@ pub struct Tree<'s> {
     /// where the key starts.
     decoded_keys: HashMap<u32, Text>,
     pub(super) root: u32,
+    /// Keys written twice in one map, in the order the second ones are read.
+    pub(super) duplicates: Vec<Duplicate>,
+}
+
+/// A key written twice in one map. The tree keeps the later entry, as SAM CLI's YAML
+/// reader does (the last one wins); the earlier one counts only in the map's fingerprint,
+/// so the fixed text is checked against what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// The key.
+    pub key: String,
+    /// The earlier entry: its key to the end of its value.
+    pub first: Span,
+    /// The later entry, the one read: its key to the end of its value (the end of its key
+    /// in a map the tree doesn't keep).
+    pub second: Span,
 }
 
 /// foldhash: SipHash, the default, costs more than the lookups it serves; its per-map
@@ -120,6 +136,11 @@ pub(super) enum KeyText {
 }
 
 impl<'s> Tree<'s> {
+    /// The keys written twice in one map (see [`Duplicate`]).
+    pub fn duplicates(&self) -> &[Duplicate] {
+        &self.duplicates
+    }
+
     pub(super) fn new(source: &'s str) -> Self {
         Tree {
             source,
@@ -133,6 +154,7 @@ impl<'s> Tree<'s> {
             interned: HashMap::new(),
             decoded_keys: HashMap::new(),
             root: u32::MAX,
+            duplicates: Vec::new(),
         }
     }
 

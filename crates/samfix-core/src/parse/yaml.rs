@@ -8,7 +8,7 @@ use granit_parser::{Event, Parser, ScalarStyle as GranitStyle, StructureStyle};
 mod parts;
 
 use super::fingerprint;
-use super::tree::{EntryData, NodeData, Shape, Text};
+use super::tree::{Duplicate, EntryData, NodeData, Shape, Text};
 use super::{BoolSpelling, LeftOut, ParseError, Reads, ScalarStyle, Span, Tree};
 
 /// How deeply collections may nest, as written and once aliases are expanded.
@@ -167,9 +167,7 @@ fn build<'s>(source: &'s str, root_scope: Scope, reads: &[Reads]) -> Result<Tree
     }
     let mut builder = Builder::new(source, root_scope, reads, 0, NESTING_LIMIT, false);
     builder.read(source)?;
-    builder
-        .finish()
-        .ok_or_else(|| ParseError::new(0, "the file is empty"))
+    builder.finish().ok_or_else(|| no_document(source))
 }
 
 /// Templates from this size up are read in parts, on two threads (see [`parts`]).
@@ -420,6 +418,8 @@ impl<'s> Builder<'s> {
                             error.info()
                         ),
                     )
+                } else if error.info().contains("quote") {
+                    quote_error(self.source, offset, &error.info())
                 } else {
                     ParseError::new(offset, error.info())
                 }
@@ -528,8 +528,11 @@ impl<'s> Builder<'s> {
                 };
                 *last_end = (*last_end).max(end);
                 if fold.wants_key() {
-                    keys.insert(value, range.start)?;
+                    let earlier = keys.insert(value, range.start);
                     fold.key = Some(CompactString::from(value));
+                    if let Some(first) = earlier {
+                        self.skipped_duplicate(value, first, range);
+                    }
                 } else {
                     let (hash, spelling) = left_out_scalar(&mut self.scratch, &tag, value, style);
                     fold.add(&mut self.scratch, hash, spelling);
@@ -787,7 +790,8 @@ impl<'s> Builder<'s> {
         }
     }
 
-    /// Adds the key of the innermost map, which is a kept map waiting for one.
+    /// Adds the key of the innermost map, which is a kept map waiting for one. A key written
+    /// before in the map takes the earlier entry's place (see [`Duplicate`]).
     fn add_key(&mut self, key: Key) -> Result<(), ParseError> {
         let frame = self.stack.last_mut().expect("a map to add the key to");
         let Body::Map {
@@ -798,20 +802,75 @@ impl<'s> Builder<'s> {
         else {
             unreachable!("keys are added to kept maps")
         };
+        let first_entry = *first_entry;
+        *pending = Some(key);
         let text = self.tree.text(key.text);
-        if matches!(frame.scope, Scope::Listed(_)) {
+        let earlier = if matches!(frame.scope, Scope::Listed(_)) {
             // Its entries lack the keys it leaves out.
-            frame.keys.insert(text, key.start as usize)?;
+            frame.keys.insert(text, key.start as usize)
         } else {
             frame.keys.insert_kept(
                 &self.tree,
-                &self.entries[*first_entry..],
+                &self.entries[first_entry..],
                 text,
                 key.start as usize,
-            )?;
+            )
+        };
+        if let Some(first) = earlier {
+            self.drop_earlier(first_entry, first, key);
         }
-        *pending = Some(key);
         Ok(())
+    }
+
+    /// Takes the entry whose key starts at `first` out of the innermost map's kept entries
+    /// (if it is one: a left-out entry is folded already) into what the map leaves out, so
+    /// the map reads the later one but its fingerprint still counts both; and records the
+    /// duplicate.
+    fn drop_earlier(&mut self, first_entry: usize, first: usize, key: Key) {
+        let name = CompactString::from(self.tree.text(key.text));
+        let position = self.entries[first_entry..]
+            .iter()
+            .position(|entry| entry.key_start as usize == first);
+        let mut first_span = first..first + name.len();
+        if let Some(position) = position {
+            let entry = self.entries.remove(first_entry + position);
+            let node = self.tree.node(entry.value);
+            first_span.end = node.span().end;
+            let first_bool = node.first_bool_spelling();
+            let fingerprint =
+                node.fingerprint_with(&mut self.anchor_fingerprints, &mut self.scratch);
+            let folded = fingerprint::entry(&mut self.scratch, &name, fingerprint);
+            let Some(Frame {
+                body: Body::Map { left_out, .. },
+                ..
+            }) = self.stack.last_mut()
+            else {
+                unreachable!("a kept map")
+            };
+            let left_out = left_out.get_or_insert_with(Default::default);
+            left_out.len += 1;
+            left_out.sum = left_out.sum.wrapping_add(folded);
+            match &mut left_out.first_bool {
+                Some((kept_before, _)) if *kept_before > position => *kept_before -= 1,
+                Some(_) => {}
+                none => *none = first_bool.map(|spelling| (position, spelling)),
+            }
+        }
+        self.tree.duplicates.push(Duplicate {
+            key: name.to_string(),
+            first: first_span,
+            second: key.start as usize..key.end as usize,
+        });
+    }
+
+    /// Records a key written twice in a map the tree doesn't keep: both count in its
+    /// fingerprint, as in the kept map's.
+    fn skipped_duplicate(&mut self, key: &str, first: usize, second: Span) {
+        self.tree.duplicates.push(Duplicate {
+            key: key.to_string(),
+            first: first..first + key.len(),
+            second,
+        });
     }
 
     /// Adds a finished node to its parent; `depth` is how deeply it nests once its aliases
@@ -835,8 +894,11 @@ impl<'s> Builder<'s> {
                 let key = self.key_of(&done)?;
                 let text = CompactString::from(self.tree.text(key.text));
                 let frame = self.stack.last_mut().expect("a frame");
-                frame.keys.insert(&text, key.start as usize)?;
-                innermost_fold(frame).key = Some(text);
+                let earlier = frame.keys.insert(&text, key.start as usize);
+                innermost_fold(frame).key = Some(text.clone());
+                if let Some(first) = earlier {
+                    self.skipped_duplicate(&text, first, key.start as usize..key.end as usize);
+                }
             }
             Body::Skipped(_) => {
                 let (fingerprint, first_bool) = self.folded(done);
@@ -878,6 +940,19 @@ impl<'s> Builder<'s> {
                         .tree
                         .parsed_entry(key.text, key.start, key.end, key.style);
                     self.entries.push(EntryData { value, ..entry });
+                    // A later copy of a key spans its value too.
+                    if !self.tree.duplicates.is_empty() {
+                        let end = self.tree.node(value).span().end;
+                        if let Some(duplicate) = self
+                            .tree
+                            .duplicates
+                            .iter_mut()
+                            .rev()
+                            .find(|duplicate| duplicate.second.start == key.start as usize)
+                        {
+                            duplicate.second.end = end;
+                        }
+                    }
                 }
             },
         }
@@ -955,11 +1030,72 @@ fn innermost_fold(frame: &mut Frame) -> &mut Fold {
     }
 }
 
+/// A file without a document: empty, or only comments (which is not "empty" to whoever
+/// wrote them), pointed at its first comment.
+fn no_document(source: &str) -> ParseError {
+    let text = source.trim_start_matches('\u{feff}');
+    match text.find(|c: char| !c.is_whitespace()) {
+        Some(at) => ParseError::new(
+            source.len() - text.len() + at,
+            "the file holds only comments: no YAML or JSON document",
+        ),
+        None => ParseError::new(0, "the file is empty"),
+    }
+}
+
+/// A quoted scalar the parser could not finish is reported at its opening quote, where
+/// the mistake is, rather than where the parser gave up (often the next line, or the end
+/// of the file); `unclosed quote` when no quote of its kind follows it at all.
+fn quote_error(source: &str, offset: usize, info: &str) -> ParseError {
+    let Some(open) = opening_quote(source, offset) else {
+        return ParseError::new(offset, info);
+    };
+    let quote = source.as_bytes()[open];
+    if source.as_bytes()[open + 1..].contains(&quote) {
+        let line = source[..offset.min(source.len())].matches('\n').count() + 1;
+        ParseError::new(
+            open,
+            format!("{info}: the quoted scalar that starts here goes on to line {line}"),
+        )
+    } else {
+        ParseError::new(open, "unclosed quote")
+    }
+}
+
+/// The quote that opens the scalar the parser was reading at `offset`: on the nearest
+/// line up to `offset`, the last `"` or `'` where a scalar can start (at the start of the
+/// line or after `:`, `-`, `?`, `[`, `{` or `,`).
+fn opening_quote(source: &str, offset: usize) -> Option<usize> {
+    let mut end = offset.min(source.len());
+    while !source.is_char_boundary(end) {
+        end -= 1;
+    }
+    loop {
+        let start = source[..end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &source.as_bytes()[start..end];
+        let opener = (0..line.len()).rev().find(|&i| {
+            matches!(line[i], b'"' | b'\'')
+                && line[..i]
+                    .iter()
+                    .rev()
+                    .find(|b| !matches!(b, b' ' | b'\t'))
+                    .is_none_or(|b| b":-?[{,".contains(b))
+        });
+        if let Some(i) = opener {
+            return Some(start + i);
+        }
+        if start == 0 {
+            return None;
+        }
+        end = start - 1;
+    }
+}
+
 fn not_a_key(offset: usize) -> ParseError {
     ParseError::new(offset, "a mapping key must be a plain or quoted string")
 }
 
-/// The keys of a map being read, to refuse a duplicate where it is written. A scan finds
+/// The keys of a map being read, to find a key written twice. A scan finds
 /// one among a few keys faster than a hash; a map past [`KEYS_SCANNED`] keys gets a hash.
 #[derive(Default)]
 struct KeySet {
@@ -970,10 +1106,6 @@ struct KeySet {
 
 const KEYS_SCANNED: usize = 16;
 
-fn duplicate(key: &str, at: usize, first: usize) -> ParseError {
-    ParseError::new(at, format!("duplicate key `{key}`")).with_related(first)
-}
-
 impl KeySet {
     /// Adds the key of a kept map, whose `entries` already hold its keys so far: a small
     /// map is scanned, and only a large one copies its keys into a hash.
@@ -983,13 +1115,13 @@ impl KeySet {
         entries: &[EntryData],
         key: &str,
         at: usize,
-    ) -> Result<(), ParseError> {
+    ) -> Option<usize> {
         if self.many.is_none() {
             if entries.len() < KEYS_SCANNED {
-                return match entries.iter().find(|entry| tree.key_text(entry) == key) {
-                    Some(first) => Err(duplicate(key, at, first.key_start as usize)),
-                    None => Ok(()),
-                };
+                return entries
+                    .iter()
+                    .find(|entry| tree.key_text(entry) == key)
+                    .map(|first| first.key_start as usize);
             }
             let written = entries.iter().map(|entry| {
                 (
@@ -1017,25 +1149,20 @@ impl KeySet {
         }
     }
 
-    fn insert(&mut self, key: &str, at: usize) -> Result<(), ParseError> {
-        let duplicate = |first: usize| duplicate(key, at, first);
+    /// Adds `key`, written at `at`; returns where it was written before, if it was. The
+    /// set keeps the later place: a third copy names the second.
+    fn insert(&mut self, key: &str, at: usize) -> Option<usize> {
         if let Some(many) = &mut self.many {
-            return match many.entry(CompactString::from(key)) {
-                std::collections::hash_map::Entry::Occupied(first) => Err(duplicate(*first.get())),
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(at);
-                    Ok(())
-                }
-            };
+            return many.insert(CompactString::from(key), at);
         }
-        if let Some((_, first)) = self.few.iter().find(|(k, _)| k == key) {
-            return Err(duplicate(*first));
+        if let Some((_, first)) = self.few.iter_mut().find(|(k, _)| k == key) {
+            return Some(std::mem::replace(first, at));
         }
         self.few.push((CompactString::from(key), at));
         if self.few.len() > KEYS_SCANNED {
             self.many = Some(std::mem::take(&mut self.few).into_iter().collect());
         }
-        Ok(())
+        None
     }
 }
 
@@ -1048,5 +1175,48 @@ impl From<GranitStyle> for ScalarStyle {
             GranitStyle::Literal => ScalarStyle::Literal,
             GranitStyle::Folded => ScalarStyle::Folded,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(source: &str) -> ParseError {
+        match crate::parse::parse(source) {
+            Ok(_) => panic!("{source:?} parses"),
+            Err(error) => error,
+        }
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_reported_at_its_opening_quote() {
+        for (source, at) in [
+            ("a: \"abc", 3),
+            ("a: 'abc\n", 3),
+            ("a: 1\nb: \"it's\n\nc: 2\n", 8),
+            ("a:\n  - \"x\n  - y\n", 7),
+            ("a: [ \"abc ]\n", 5),
+        ] {
+            let error = error_of(source);
+            assert_eq!(
+                (error.offset, error.message.as_str()),
+                (at, "unclosed quote"),
+                "{source:?}"
+            );
+        }
+        let error = error_of("a: \"ok\nno indent\"\n");
+        assert_eq!(error.offset, 3);
+        assert!(error.message.ends_with("goes on to line 2"), "{error:?}");
+    }
+
+    #[test]
+    fn a_file_of_comments_is_not_called_empty() {
+        let error = error_of("\u{feff}\n# only\n# comments\n");
+        assert_eq!(
+            (error.offset, error.message.as_str()),
+            (4, "the file holds only comments: no YAML or JSON document")
+        );
+        assert_eq!(error_of(" \n\n").message, "the file is empty");
     }
 }

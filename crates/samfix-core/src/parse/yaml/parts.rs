@@ -85,6 +85,10 @@ fn read_part<'s>(
 ) -> Option<Part<'s>> {
     let mut builder = Builder::new(source, scope, reads, range.start, nesting_limit, true);
     builder.read(&source[range]).ok()?;
+    // A key written twice is rare: the whole read records it where it is.
+    if !builder.tree.duplicates.is_empty() {
+        return None;
+    }
     let outer = std::mem::take(&mut builder.outer);
     Some(Part {
         tree: builder.finish(),
