@@ -65,6 +65,9 @@ section "building samfix"
 (cd "$ROOT" && cargo build --locked --quiet)
 SAMFIX="$ROOT/target/debug/samfix"
 export SAMFIX
+# The release build, as the wheel carries it: the wheel the pre-commit hooks install
+# (language: python), which pip finds through PIP_FIND_LINKS.
+WHEEL="$(bash "$ROOT/.ci/build-wheel.sh" 2>"$WORK/wheel.log")" || { cat "$WORK/wheel.log"; exit 1; }
 
 # --- a hermetic git and a stub gh ----------------------------------------------
 
@@ -304,7 +307,8 @@ check "prepare: a cache key" contains "$(output cache-key)" samfix-cargo-
 # --- lint --------------------------------------------------------------------------------
 
 section "lint"
-check "shellcheck action/run.sh action/test.sh" shellcheck -x "$ROOT/action/run.sh" "$ROOT/action/test.sh"
+check "shellcheck action/run.sh action/test.sh .ci/wheel.sh .ci/build-wheel.sh" \
+  shellcheck -x "$ROOT/action/run.sh" "$ROOT/action/test.sh" "$ROOT/.ci/wheel.sh" "$ROOT/.ci/build-wheel.sh"
 check "action.yml matches the github-actions schema" \
   "$TOOLS/bin/check-jsonschema" --builtin-schema vendor.github-actions "$ROOT/action.yml"
 check "example workflows match the github-workflows schema" \
@@ -324,7 +328,7 @@ check "third-party actions pinned by full commit SHA" bash -c \
 
 # --- pre-commit hooks -------------------------------------------------------------------
 
-section "pre-commit hooks (pre-commit try-repo; builds samfix once per call)"
+section "pre-commit hooks from source (pre-commit try-repo; builds samfix once per call)"
 # try-repo needs a commit: copy the working tree (with uncommitted files) and commit it.
 HOOKS="$WORK/hooks-repo"
 mkdir -p "$HOOKS"
@@ -335,24 +339,61 @@ git -C "$HOOKS" commit -q -m hooks
 new_repo precommit "${AFFECTED[@]}"
 # Persistent across runs, so only samfix itself is rebuilt.
 export CARGO_TARGET_DIR="${TMPDIR:-/tmp}/samfix-precommit-target"
+# The wheel the `language: python` hooks install, found by pip through PIP_FIND_LINKS.
+export PIP_FIND_LINKS="${WHEEL%/*}"
 try_repo() {
   RC=0
-  OUT="$(cd "$WORK/precommit" && "$TOOLS/bin/pre-commit" try-repo "$HOOKS" "$@" --all-files --color never 2>&1)" || RC=$?
+  OUT="$(cd "$WORK/$REPO" && "$TOOLS/bin/pre-commit" try-repo "$HOOKS" "$@" --all-files --color never 2>&1)" || RC=$?
 }
-try_repo samfix-check
-check "samfix-check fails on an affected repo" equals "$RC" 1
+REPO=precommit
+try_repo samfix-check-from-source
+check "samfix-check-from-source fails on an affected repo" equals "$RC" 1
 check "...and says what" contains "$OUT" 'error[api-key-on-preflight]: `SampleApi` requires an API key'
 check "...and says where" contains "$OUT" '--> template.yaml:20:9'
 check "...and changes nothing" equals "$(git -C "$WORK/precommit" status --porcelain)" ""
-try_repo samfix
-check "samfix hook fails on an affected repo" equals "$RC" 1
+try_repo samfix-from-source
+check "samfix-from-source fails on an affected repo" equals "$RC" 1
 check "...because it fixed the files" contains "$OUT" 'files were modified by this hook'
 check "...both affected templates" equals "$(git -C "$WORK/precommit" status --porcelain | tr '\n' ' ')" ' M api/resource_key.yaml  M template.yaml '
 check "...and they are clean now" "$SAMFIX" "$WORK/precommit"
 try_repo
-check "second run: samfix and samfix-check pass" equals "$RC" 0
-check "...both hooks ran" equals "$(count "$OUT" 'Passed')" 2
+check "second run: all four hooks pass" equals "$RC" 0
+check "...all four ran" equals "$(count "$OUT" 'Passed')" 4
 if ((RC != 0 || FAILED)); then printf '%s\n' "$OUT" | tail -n 20 | sed 's/^/  | /'; fi
+
+section "pre-commit hooks from the wheel (language: python, no cargo on PATH)"
+version_of() { sed -n '/^\[\(package\|project\)\]/,/^\[/ s/^version *= *"\([^"]*\)".*/\1/p' "$1" | head -n1; }
+check "the hooks' package has Cargo.toml's version" equals "$(version_of "$ROOT/pyproject.toml")" "$(version_of "$ROOT/Cargo.toml")"
+check "...and depends on the samfix wheel of that version" contains "$(cat "$ROOT/pyproject.toml")" \
+  "dependencies = [\"samfix==$(version_of "$ROOT/Cargo.toml")\"]"
+NO_RUST_PATH="$TOOLS/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+check "no cargo or rustc on the hooks' PATH" \
+  env PATH="$NO_RUST_PATH" bash -c '! command -v cargo && ! command -v rustc'
+# An API whose every finding has a fix, beside a template with none: the hook's second run
+# then has nothing left to do.
+new_repo precommit-wheel "$ROOT/tests/fixtures/resource_key.yaml:api/resource_key.yaml" \
+  "$ROOT/tests/fixtures/cors-on-other-api__nothing_to_report.yaml:clean.yaml"
+REPO=precommit-wheel
+# try-repo installs the hooks' environment afresh, in a store of its own.
+try_repo_no_rust() {
+  RC=0
+  OUT="$(cd "$WORK/$REPO" && env -u CARGO_HOME -u RUSTUP_HOME -u CARGO_TARGET_DIR PATH="$NO_RUST_PATH" \
+    "$TOOLS/bin/pre-commit" try-repo "$HOOKS" "$@" --all-files --color never 2>&1)" || RC=$?
+}
+T0="$(date +%s.%N)"
+try_repo_no_rust samfix
+T1="$(date +%s.%N)"
+check "samfix (wheel) fails on an affected repo" equals "$RC" 1
+check "...because it fixed the file" contains "$OUT" 'files were modified by this hook'
+check "...the affected template only" equals "$(git -C "$WORK/precommit-wheel" status --porcelain)" ' M api/resource_key.yaml'
+check "...which is clean now" "$SAMFIX" "$WORK/precommit-wheel"
+check "...and nothing was compiled" lacks "$OUT" 'Compiling'
+if ((RC != 1)); then printf '%s\n' "$OUT" | tail -n 20 | sed 's/^/  | /'; fi
+try_repo_no_rust samfix
+check "samfix (wheel) passes on the second run" equals "$RC" 0
+try_repo_no_rust samfix-check
+check "samfix-check (wheel) passes too" equals "$RC" 0
+awk -v a="$T0" -v b="$T1" 'BEGIN { printf "# pre-commit: the wheel hook installed and ran in %.1f s\n", b - a }'
 
 printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
 ((FAILED == 0))
