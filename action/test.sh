@@ -403,8 +403,9 @@ check "sarif: it lists the finding" contains "$(cat "$WORK/out/samfix.sarif")" '
 # --- lint --------------------------------------------------------------------------------
 
 section "lint"
-check "shellcheck action/run.sh action/test.sh .ci/wheel.sh .ci/build-wheel.sh" \
-  shellcheck -x "$ROOT/action/run.sh" "$ROOT/action/test.sh" "$ROOT/.ci/wheel.sh" "$ROOT/.ci/build-wheel.sh"
+check "shellcheck action/run.sh action/test.sh .ci/wheel.sh .ci/build-wheel.sh .ci/package.sh" \
+  shellcheck -x "$ROOT/action/run.sh" "$ROOT/action/test.sh" "$ROOT/.ci/wheel.sh" "$ROOT/.ci/build-wheel.sh" \
+  "$ROOT/.ci/package.sh"
 check "action.yml matches the github-actions schema" \
   "$TOOLS/bin/check-jsonschema" --builtin-schema vendor.github-actions "$ROOT/action.yml"
 check "example and release workflows match the github-workflows schema" \
