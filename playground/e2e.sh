@@ -10,6 +10,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PLAY="$ROOT/playground"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/samfix-playground.XXXXXX")"
 SERVER=""
+# shellcheck disable=SC2317  # called by the trap
 cleanup() {
   [[ -z "$SERVER" ]] || kill "$SERVER" 2>/dev/null || true
   rm -rf "$WORK"
@@ -29,6 +30,7 @@ missing=()
 if ((${#missing[@]})); then
   sudo=()
   ((EUID == 0)) || sudo=(sudo)
+  # shellcheck disable=SC2317  # called through timed
   install_packages() {
     "${sudo[@]}" apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -59,9 +61,9 @@ screenshot="${SCREENSHOT:-}"
 status=0
 (
   cd "$PLAY"
-  BASE_URL="http://127.0.0.1:$port/" SAMFIX="$SAMFIX" ROOT="$ROOT" WORK="$WORK" \
-    BIG="$WORK/big-1mb.yaml" SCREENSHOT="$screenshot" MEASUREMENTS="${MEASUREMENTS:-}" \
-    timed "browser checks" node e2e.mjs
+  export BASE_URL="http://127.0.0.1:$port/" SAMFIX ROOT WORK BIG="$WORK/big-1mb.yaml" \
+    SCREENSHOT="$screenshot" MEASUREMENTS="${MEASUREMENTS:-}"
+  timed "browser checks" node e2e.mjs
 ) || status=$?
 printf '# playground e2e total: %ds\n' $((SECONDS - TOTAL_START))
 exit "$status"
