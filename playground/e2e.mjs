@@ -235,6 +235,16 @@ await check("invalid YAML: the error with its line and column, as the CLI gives 
   assert(await page.isDisabled("#download"), "no download of a template that could not be checked");
 });
 
+await check("not a template: the error with its line and column, as the CLI gives it", async () => {
+  const notTemplate = "Transform: AWS::Serverless-2016-10-31\nDescription: an API\nResources: 3\n";
+  const cli = JSON.parse(samfix(["--format", "json", "-"], { input: notTemplate })).files[0];
+  assert(cli.errors.length === 1 && cli.errors[0].location, `the CLI reports one placed error: ${JSON.stringify(cli.errors)}`);
+  await paste(notTemplate);
+  equal(await shownErrors(), cli.errors.map(errorPlaceOf), "errors");
+  const marked = await page.$$eval("#backdrop .mark.err", (marks) => marks.map((m) => Number(m.dataset.line)));
+  equal(marked, [cli.errors[0].location.start_line], "the error's line is highlighted");
+});
+
 const fixtures = readdirSync(join(ROOT, "tests/fixtures"))
   .filter((name) => /\.(ya?ml|json|template)$/.test(name))
   .sort()
