@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # What `cargo publish` would upload for each crate: the licence texts and the source, and no
 # tests, fixtures, snapshots, benchmarks or CI scripts (the `include` lists of Cargo.toml).
-# It lists the packages without building them: `cargo publish --dry-run` cannot pass yet,
-# because samfix-core's rules read their pages with include_str! from ../../../../docs,
-# outside the crate, and a packaged crate has no such path.
+# Then `cargo publish --dry-run` packages both crates and builds them from their packages alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -20,4 +18,5 @@ for crate in samfix samfix-core; do
 done
 grep -qx README.md <<<"$(cargo package --locked --no-verify --list --allow-dirty -p samfix)" ||
   { echo "samfix: the package lacks README.md" >&2; fail=1; }
-exit "$fail"
+[ "$fail" = 0 ] || exit 1
+cargo publish --dry-run --locked --workspace --exclude samfix-wasm

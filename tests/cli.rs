@@ -550,7 +550,7 @@ fn explain_prints_the_rule_page_from_docs() {
         let out = samfix(&["--explain", rule], dir.path());
         assert_eq!(out.code, Some(0));
         let page =
-            std::fs::read_to_string(common::repo_path(&format!("docs/rules/{rule}.md"))).unwrap();
+            std::fs::read_to_string(common::repo_path(&format!("crates/samfix-core/docs/rules/{rule}.md"))).unwrap();
         assert_eq!(out.stdout, page);
         for section in [
             "## What it finds",

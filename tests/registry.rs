@@ -32,7 +32,7 @@ fn the_readme_rule_table_is_the_registry() {
 #[test]
 fn every_rule_has_its_page_and_explains_itself() {
     for rule in Rule::ALL {
-        let path = repo_path(&format!("docs/rules/{}.md", rule.id()));
+        let path = repo_path(&format!("crates/samfix-core/docs/rules/{}.md", rule.id()));
         let page = std::fs::read_to_string(&path)
             .unwrap_or_else(|_| panic!("{} is missing", path.display()));
         assert_eq!(rule.spec().page, page, "{}", path.display());

@@ -17,7 +17,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     summary: "An API requires its API key on the CORS preflight",
     description: "An AWS::Serverless::Api whose effective Auth.ApiKeyRequired is true and that has a CORS preflight: SAM requires the key on the generated OPTIONS methods too, browsers send the preflight without x-api-key, and every cross-origin call fails with 403.",
     fix: "moves the key to the events (`--strategy events`) or adds `AddApiKeyRequiredToCorsPreflight: false` beside it (`--strategy flag`); `auto` chooses per API",
-    page: include_str!("../../../../docs/rules/api-key-on-preflight.md"),
+    page: include_str!("../../docs/rules/api-key-on-preflight.md"),
     reads: Reads {
         attributes: &[],
         sections: &[],

@@ -12,7 +12,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     summary: "An API puts its default authorizer on the CORS preflight",
     description: "An AWS::Serverless::Api whose effective Auth.DefaultAuthorizer reaches its CORS preflight: browsers send the preflight without an Authorization header, so it fails with 401 or 403.",
     fix: "adds `AddDefaultAuthorizerToCorsPreflight: false` in the `Auth` map that holds the `DefaultAuthorizer`",
-    page: include_str!("../../../../docs/rules/authorizer-on-preflight.md"),
+    page: include_str!("../../docs/rules/authorizer-on-preflight.md"),
     reads: Reads {
         attributes: &[],
         sections: &[],

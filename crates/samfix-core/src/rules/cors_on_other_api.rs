@@ -18,7 +18,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     summary: "`Cors` is set on an explicit API, but the routes are on the implicit one",
     description: "An AWS::Serverless::Api sets Cors while events without RestApiId put their routes on the implicit ServerlessRestApi, which that Cors does not reach (only Globals.Api does); or an AWS::Serverless::Api named ServerlessRestApi sets Cors, and SAM replaces that resource with the implicit API it builds for the events. Either way the routes get no OPTIONS answer and browsers can't call them.",
     fix: "none: reports the events and the two ways out (point them at the API with `Cors`, or give the implicit API `Cors` of its own), which change URLs or what is allowed",
-    page: include_str!("../../../../docs/rules/cors-on-other-api.md"),
+    page: include_str!("../../docs/rules/cors-on-other-api.md"),
     reads: INTENT_READS,
     check,
 };

@@ -21,7 +21,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     summary: "API Gateway's own 4XX answers of a CORS API carry no Access-Control-Allow-Origin",
     description: "An API that SAM's Cors reaches, whose routes API Gateway may reject itself (an API key, a Cognito or Lambda authorizer, AWS_IAM, a usage plan), and whose gateway responses for those rejections set no Access-Control-Allow-Origin: SAM's Cors only builds the OPTIONS answer, so the browser reports a CORS error instead of the 401, 403 or 429.",
     fix: "adds `GatewayResponses` `DEFAULT_4XX` and `DEFAULT_5XX` (and any customised rejection type) with `Access-Control-Allow-Origin` set to the API's own `AllowOrigin`, where its `Cors` is written",
-    page: include_str!("../../../../docs/rules/error-response-without-cors.md"),
+    page: include_str!("../../docs/rules/error-response-without-cors.md"),
     reads: READS,
     check,
 };

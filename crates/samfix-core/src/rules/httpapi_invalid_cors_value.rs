@@ -17,7 +17,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     summary: "An HTTP API's CORS value is not the list or number API Gateway takes",
     description: "An `AWS::Serverless::HttpApi` `CorsConfiguration` (its own or `Globals.HttpApi`'s) whose `AllowOrigins`, `AllowHeaders`, `AllowMethods` or `ExposeHeaders` is not a list, holds an item that is not text, or (for `AllowMethods`) an item that is not an HTTP method, or whose `MaxAge` is not a whole number: SAM copies the configuration unchecked, and API Gateway does not answer the browser's preflight as the template means.",
     fix: "none: what the value should be is for a person to say",
-    page: include_str!("../../../../docs/rules/httpapi-invalid-cors-value.md"),
+    page: include_str!("../../docs/rules/httpapi-invalid-cors-value.md"),
     reads: HTTP_API_READS,
     check,
 };

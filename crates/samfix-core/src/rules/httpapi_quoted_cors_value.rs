@@ -20,7 +20,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     summary: "An HTTP API's CORS list item carries REST-style quotes",
     description: "An `AWS::Serverless::HttpApi` `CorsConfiguration` item (`AllowOrigins`, `AllowHeaders`, `AllowMethods`, `ExposeHeaders`) written with a REST API's inner single quotes (`\"'https://example.com'\"`): HTTP APIs take plain values, so the quotes become part of the origin, header or method, and no browser request matches it.",
     fix: "removes the inner quotes from each such item",
-    page: include_str!("../../../../docs/rules/httpapi-quoted-cors-value.md"),
+    page: include_str!("../../docs/rules/httpapi-quoted-cors-value.md"),
     reads: Reads {
         attributes: &["IgnoreGlobals"],
         sections: &[],

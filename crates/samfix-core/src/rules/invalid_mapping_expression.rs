@@ -21,7 +21,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     summary: "A REST API's CORS value is not an API Gateway mapping expression",
     description: "A `Cors` value (the origin string, `AllowOrigin`, `AllowHeaders`, `AllowMethods`, `MaxAge`) or a `GatewayResponses` `Access-Control-*` header that is not a mapping expression: SAM copies it as written, and API Gateway rejects the deployment (\"Invalid mapping expression\") unless a literal carries inner single quotes (`\"'*'\"`). A list quoted item by item is one literal that matches no header or method.",
     fix: "quotes the literal (`\"*\"` becomes `\"'*'\"`), adding any method or header the routes need, or joins a list quoted item by item into one literal",
-    page: include_str!("../../../../docs/rules/invalid-mapping-expression.md"),
+    page: include_str!("../../docs/rules/invalid-mapping-expression.md"),
     reads: crate::cors::READS,
     check,
 };

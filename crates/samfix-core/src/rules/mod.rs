@@ -1,7 +1,7 @@
 //! The rules, one file each, and the registry that lists them.
 //!
 //! A rule file holds a [`RuleSpec`]: the rule's id, a one-line summary, its documentation
-//! page (`docs/rules/<id>.md`), what it reads from a template and its check. A check reads
+//! page (`crates/samfix-core/docs/rules/<id>.md`), what it reads from a template and its check. A check reads
 //! the template and the [`Facts`] every rule shares, and returns its findings, each with a
 //! fix (changes to the template's values) or a typed reason it needs a human.
 
@@ -56,7 +56,7 @@ pub struct RuleSpec {
     pub description: &'static str,
     /// How it fixes what it finds, in one line.
     pub fix: &'static str,
-    /// Its documentation page, `docs/rules/<id>.md`.
+    /// Its documentation page, `crates/samfix-core/docs/rules/<id>.md`.
     pub page: &'static str,
     /// What it reads of a template, beyond what [`Facts`] read.
     pub reads: Reads,

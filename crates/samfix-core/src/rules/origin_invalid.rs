@@ -19,7 +19,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     summary: "An API's CORS origin is not `*` or one origin `scheme://host[:port]`",
     description: "A REST API's quoted Access-Control-Allow-Origin literal (SAM's `Cors` string, its `AllowOrigin`, or a `GatewayResponses` header), or an HTTP API's `CorsConfiguration.AllowOrigins` item, that is not `*` (or `null`) or one origin `scheme://host[:port]`: a trailing slash, a path, a missing scheme, a comma-separated list or a `*.` pattern. Browsers compare the value byte for byte with the page's origin, which has none of these, so every cross-origin call fails.",
     fix: "removes a trailing slash from the origin; a list, a path, a missing scheme or a `*.` pattern is left for a human",
-    page: include_str!("../../../../docs/rules/origin-invalid.md"),
+    page: include_str!("../../docs/rules/origin-invalid.md"),
     reads: Reads {
         attributes: &[],
         sections: &[],

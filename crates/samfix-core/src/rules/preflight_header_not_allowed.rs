@@ -23,7 +23,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     summary: "An API's CORS preflight does not allow a request header its routes need",
     description: "An API that SAM's Cors reaches, whose routes need request headers (x-api-key where the key is required, the authorizer's identity header, SigV4's Authorization, X-Amz-Date and X-Amz-Security-Token for AWS_IAM, Content-Type for a JSON body) that the preflight's Access-Control-Allow-Headers does not list: without AllowHeaders SAM writes none, so a `Cors: \"'*'\"` allows no header at all, and the browser blocks the call after the preflight.",
     fix: "adds the missing headers to `Cors.AllowHeaders`, or adds `AllowHeaders` (a `Cors` string becomes a map with the same `AllowOrigin`)",
-    page: include_str!("../../../../docs/rules/preflight-header-not-allowed.md"),
+    page: include_str!("../../docs/rules/preflight-header-not-allowed.md"),
     reads: Reads {
         attributes: &[],
         sections: &[],

@@ -19,7 +19,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     summary: "An API's CORS preflight does not allow a method its routes use",
     description: "An API whose `Cors.AllowMethods` (its own or `Globals.Api`'s) is a quoted literal that does not list a method its routes use and that browsers preflight: `PUT`, `DELETE`, `PATCH` (an `ANY` route uses all three). SAM writes a given `AllowMethods` unchanged on the preflight answer of every path, so the browser stops after the preflight. `GET`, `HEAD` and `POST` never need to be listed.",
     fix: "appends the missing methods to the `AllowMethods` literal, in its own separator",
-    page: include_str!("../../../../docs/rules/preflight-method-not-allowed.md"),
+    page: include_str!("../../docs/rules/preflight-method-not-allowed.md"),
     reads: Reads {
         attributes: &[],
         sections: &[],

@@ -22,7 +22,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     summary: "A path whose calls need a CORS preflight has no OPTIONS to answer it",
     description: "An API meant for browsers (an OPTIONS method, Access-Control-* headers in its gateway or integration responses, or Cors on another API that its routes were meant to share) with a path whose calls need a preflight (PUT, DELETE or PATCH, a JSON POST, or a call that sends the API key or an authorizer's token), and nothing that answers OPTIONS there: no Cors reaches the API, and the path has no OPTIONS and no ANY. API Gateway answers the preflight with 403, and the browser never sends the call.",
     fix: "none: reports what a person must add (`Cors`, or an OPTIONS on the path) and why samfix can't choose it",
-    page: include_str!("../../../../docs/rules/preflight-missing.md"),
+    page: include_str!("../../docs/rules/preflight-missing.md"),
     reads: INTENT_READS,
     check,
 };

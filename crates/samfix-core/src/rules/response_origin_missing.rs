@@ -23,7 +23,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     summary: "A non-proxy integration maps no Access-Control-Allow-Origin onto a response",
     description: "An operation of an API's inline DefinitionBody whose integration is not a proxy (type aws, http or mock), or a state machine's Api event (which SAM builds as an aws integration), on an API meant for browsers (Cors, an OPTIONS method, Access-Control-* headers in its gateway or integration responses), with an integration response whose responseParameters map no method.response.header.Access-Control-Allow-Origin. API Gateway sends only the headers a non-proxy integration maps, so the browser hides that answer from the page even after the preflight passed.",
     fix: "none: reports the integration response and what a person must map onto it",
-    page: include_str!("../../../../docs/rules/response-origin-missing.md"),
+    page: include_str!("../../docs/rules/response-origin-missing.md"),
     reads: INTENT_READS,
     check,
 };
