@@ -549,8 +549,10 @@ fn explain_prints_the_rule_page_from_docs() {
     for rule in ["api-key-on-preflight", "authorizer-on-preflight"] {
         let out = samfix(&["--explain", rule], dir.path());
         assert_eq!(out.code, Some(0));
-        let page =
-            std::fs::read_to_string(common::repo_path(&format!("crates/samfix-core/docs/rules/{rule}.md"))).unwrap();
+        let page = std::fs::read_to_string(common::repo_path(&format!(
+            "crates/samfix-core/docs/rules/{rule}.md"
+        )))
+        .unwrap();
         assert_eq!(out.stdout, page);
         for section in [
             "## What it finds",
