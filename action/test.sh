@@ -368,7 +368,7 @@ check "...from the runner's archive, its checksum checked" contains "$OUT" "inst
 check "...and hands its directory on through GITHUB_PATH" equals "$(cat "$WORK/local-release.path")" "$WORK/local-release-runner/samfix-$VERSION/bin"
 check "...whose samfix says $VERSION" equals "$("$WORK/local-release-runner/samfix-$VERSION/bin/samfix" --version)" "samfix $VERSION"
 check "...and the check step finds the pending fix" equals "$CHECK_RC" 1
-check "...with the annotation" contains "$CHECK_OUT" '::warning file=template.yaml,line=20,col=9,title=samfix%3A api-key-on-preflight::'
+check "...with the annotation" contains "$CHECK_OUT" '::error file=template.yaml,line=20,col=9,endLine=20,endColumn=23,title=samfix%3A api-key-on-preflight::'
 check "install and check take under 10 s" awk -v s="$SECONDS_TAKEN" 'BEGIN { exit !(s < 10) }'
 check "prepare: a samfix-version installs the release, without the cargo cache" bash -c \
   'env -u SAMFIX PATH="$2" GITHUB_OUTPUT="$1" INPUT_SAMFIX_VERSION=9.9.9 bash "$3" prepare 2>/dev/null && grep -qx release "$1"' \
