@@ -4,7 +4,7 @@
 //! leaves its setting as it is.
 
 use crate::model::Template;
-use crate::parse::{Duplicate, Node};
+use crate::parse::{line_at, Duplicate, Node};
 use crate::rules::{Plan, Rule};
 use crate::{Edit, Finding, Reason, Refusal};
 
@@ -30,20 +30,6 @@ pub fn line_ignores(line: &str, rule: &str) -> bool {
             rest.is_empty() || rest.starts_with([' ', '\t', '\r', '#'])
         }
     })
-}
-
-/// The line of `source` that holds `offset`, without its line break.
-fn line_at(source: &str, offset: usize) -> &str {
-    let offset = offset.min(source.len());
-    let start = source.as_bytes()[..offset]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let end = source.as_bytes()[offset..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(source.len(), |i| offset + i);
-    &source[start..end]
 }
 
 fn is_suppressed(source: &str, template: &Template<'_>, finding: &Finding) -> bool {

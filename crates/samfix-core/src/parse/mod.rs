@@ -22,6 +22,7 @@ pub use node::{Entry, Kind, LeftOut, Map, Node, Scalar, Seq, Skipped};
 pub use path::{display_path, ParseError, Path, Seg};
 pub use scalar::{resolve_plain, BoolSpelling, Resolved, ScalarStyle};
 pub use tree::{Duplicate, NodeId, Tree};
+pub(crate) use yaml::line_at;
 pub use yaml::{
     fingerprint_text, fingerprint_text_in_parts, parse, parse_template, parse_template_in_parts,
 };

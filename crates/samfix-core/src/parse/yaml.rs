@@ -112,6 +112,11 @@ fn properties_scope(reads: &[Reads], kind: &str) -> Scope {
 }
 
 fn on_a_long_line(source: &str, offset: usize) -> bool {
+    line_at(source, offset).len() > IMPLICIT_KEY_LIMIT
+}
+
+/// The line of `source` that holds `offset`, without its line break.
+pub(crate) fn line_at(source: &str, offset: usize) -> &str {
     let offset = offset.min(source.len());
     let start = source.as_bytes()[..offset]
         .iter()
@@ -121,7 +126,7 @@ fn on_a_long_line(source: &str, offset: usize) -> bool {
         .iter()
         .position(|&b| b == b'\n')
         .map_or(source.len(), |i| offset + i);
-    end - start > IMPLICIT_KEY_LIMIT
+    &source[start..end]
 }
 
 fn too_deep(offset: usize) -> ParseError {
