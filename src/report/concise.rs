@@ -7,7 +7,7 @@ use super::FileReport;
 use crate::text::LineIndex;
 
 /// The lines of one file's findings and warnings. A finding whose fix this run wrote says
-/// `[fixed]` after its rule; a warning's rule is `warning`.
+/// `[fixed]` after its rule; a warning says `warning`, with its rule when a rule gives it.
 pub fn file(report: &FileReport) -> String {
     let (Some(source), Some(checked)) = (&report.source, &report.checked) else {
         return String::new();
@@ -33,8 +33,11 @@ pub fn file(report: &FileReport) -> String {
         let (line, col) = lines.line_col(note.span.start);
         let _ = writeln!(
             out,
-            "{}:{line}:{col}: warning {}",
+            "{}:{line}:{col}: warning{} {}",
             report.path,
+            note.rule
+                .map(|rule| format!("[{rule}]"))
+                .unwrap_or_default(),
             one_line(&note.message)
         );
     }

@@ -59,7 +59,10 @@ fn annotations(path: &str, source: &str, checked: &Checked, written: bool) -> St
         annotate(
             "warning",
             note.span.clone(),
-            "samfix: warning".to_string(),
+            match note.rule {
+                Some(rule) => format!("samfix: warning {rule}"),
+                None => "samfix: warning".to_string(),
+            },
             note.message.clone(),
             note.help
                 .iter()

@@ -55,7 +55,11 @@ pub fn diagnostics(
     }
     for note in &checked.warnings {
         let excerpt = Excerpt::around(source, &lines, note.span.clone());
-        let mut group = Level::WARNING.primary_title(note.message.as_str()).element(
+        let mut title = Level::WARNING.primary_title(note.message.as_str());
+        if let Some(rule) = note.rule {
+            title = title.id(rule.id());
+        }
+        let mut group = title.element(
             excerpt
                 .snippet(path)
                 .annotation(AnnotationKind::Primary.span(excerpt.span)),

@@ -86,6 +86,8 @@ pub struct FixJson<'a> {
 pub struct Warning<'a> {
     /// What the warning is about (`docs/json-format.md` lists the kinds).
     pub kind: &'static str,
+    /// The rule that gives it; null for what samfix notes while it reads the template.
+    pub rule: Option<&'static str>,
     pub message: &'a str,
     pub help: Option<&'a str>,
     pub location: Location,
@@ -228,6 +230,7 @@ fn file(report: &FileReport) -> File<'_> {
         .iter()
         .map(|note| Warning {
             kind: note.kind.name(),
+            rule: note.rule.map(|rule| rule.id()),
             message: &note.message,
             help: note.help.as_deref(),
             location: place(note.span.clone()),

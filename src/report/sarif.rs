@@ -363,15 +363,20 @@ fn file(report: &FileReport, results: &mut Vec<SarifResult>, notes: &mut Vec<Not
         if let Some(help) = &note.help {
             message.push_str(&format!(" ({help})"));
         }
+        // A rule's note is a result of that rule, at warning level.
+        let (rule_id, rule_index) = match note.rule {
+            Some(rule) => (rule.id(), rule.index()),
+            None => (WARNING_RULE, Rule::ALL.len()),
+        };
         results.push(SarifResult {
-            rule_id: WARNING_RULE,
-            rule_index: Rule::ALL.len(),
+            rule_id,
+            rule_index,
             kind: None,
             level: "warning",
             message: Text { text: message },
             locations: vec![location(Some(note.span.clone()))],
             partial_fingerprints: Fingerprints {
-                samfix: fingerprint(&[WARNING_RULE, &report.path, &note.message]),
+                samfix: fingerprint(&[rule_id, &report.path, &note.message]),
             },
             fixes: Vec::new(),
         });

@@ -385,6 +385,8 @@ impl fmt::Display for Reason {
 pub struct Warning {
     /// What it is about.
     pub kind: WarningKind,
+    /// The rule that gives it; `None` for what the engine notes while it reads the template.
+    pub rule: Option<Rule>,
     /// Where it is.
     pub span: Span,
     /// What samfix could not be sure of.
@@ -409,6 +411,8 @@ pub enum WarningKind {
     UnresolvableRestApiId,
     /// A key written twice in one map: the later one is read, as SAM CLI reads it.
     DuplicateKey,
+    /// An API's `DefinitionBody` comes from another file through `AWS::Include`.
+    IncludedBody,
     /// A note a rule gives in its own terms, named by a kind its page lists.
     Rule(&'static str),
 }
@@ -423,6 +427,7 @@ impl WarningKind {
             WarningKind::UnknownRestApiId => "unknown-rest-api-id",
             WarningKind::UnresolvableRestApiId => "unresolvable-rest-api-id",
             WarningKind::DuplicateKey => "duplicate-key",
+            WarningKind::IncludedBody => "included-body",
             WarningKind::Rule(kind) => kind,
         }
     }

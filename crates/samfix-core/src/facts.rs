@@ -89,6 +89,7 @@ impl<'t> Facts<'t> {
             if let (Some(security), Some(_)) = (facts.body_wide_security, &facts.preflight) {
                 warnings.push(Warning {
                     kind: WarningKind::BodyWideSecurity,
+                    rule: None,
                     span: security.span(),
                     message: format!(
                         "the `DefinitionBody` of `{}` sets a document-wide `security`, which its OPTIONS operations inherit unless they set their own: browsers' preflight requests will be refused",
@@ -97,10 +98,42 @@ impl<'t> Facts<'t> {
                     help: Some("give each `options` operation `security: []`, or set `security` per operation instead".into()),
                 });
             }
+            if let Some(warning) = included_body_warning(api) {
+                warnings.push(warning);
+            }
             apis.push(facts);
         }
         Facts { apis, warnings }
     }
+}
+
+/// A note for an API whose `DefinitionBody` CloudFormation includes from another file
+/// (`Fn::Transform: AWS::Include`): its routes, OPTIONS answers and gateway responses are
+/// in that file, which samfix does not read, so what a browser meets there goes unchecked.
+fn included_body_warning(api: &Api<'_>) -> Option<Warning> {
+    let (entry, _) = api.node?.lookup("DefinitionBody")?;
+    let transform = entry.value().get("Fn::Transform")?;
+    if transform.get("Name").and_then(Node::as_str) != Some("AWS::Include") {
+        return None;
+    }
+    let location = transform
+        .get("Parameters")
+        .and_then(|parameters| parameters.get("Location"))
+        .and_then(Node::as_str)
+        .map_or_else(
+            || "another file".to_string(),
+            |location| format!("`{location}`"),
+        );
+    Some(Warning {
+        kind: WarningKind::IncludedBody,
+        rule: None,
+        span: entry.key_span(),
+        message: format!(
+            "the `DefinitionBody` of `{}` is included from {location} (`AWS::Include`), which samfix does not read: the CORS of its routes (their OPTIONS answers, Access-Control-* headers and gateway responses) is not checked",
+            api.id
+        ),
+        help: Some("check that file by hand, or write the body inline to have samfix check it".into()),
+    })
 }
 
 fn api_facts<'t>(
@@ -125,6 +158,7 @@ fn api_facts<'t>(
         Some(auth) if is_intrinsic(auth) => {
             warnings.push(Warning {
                 kind: WarningKind::IntrinsicAuth,
+                rule: None,
                 span: auth.span(),
                 message: format!("`Auth` of `{}` is an intrinsic function; samfix can't tell whether it requires an API key", api.id),
                 help: Some("check this API's preflight by hand".into()),
@@ -146,6 +180,7 @@ fn api_facts<'t>(
         match global_auth {
             Some(auth) if is_intrinsic(auth) => warnings.push(Warning {
                 kind: WarningKind::IntrinsicGlobalAuth,
+                rule: None,
                 span: auth.span(),
                 message: "`Globals.Api.Auth` is an intrinsic function; samfix can't tell whether it requires an API key".into(),
                 help: Some("check the preflight of every API by hand".into()),
@@ -255,6 +290,7 @@ fn unresolved_targets(template: &Template) -> Vec<Warning> {
                     .clone();
                 warnings.push(Warning {
                     kind: WarningKind::UnknownRestApiId,
+                    rule: None,
                     span: span.clone(),
                     message: format!(
                         "`RestApiId` of event `{}` refers to `{id}`, which is not a resource in this template",
@@ -265,6 +301,7 @@ fn unresolved_targets(template: &Template) -> Vec<Warning> {
             }
             Target::Unresolvable { span } => warnings.push(Warning {
                 kind: WarningKind::UnresolvableRestApiId,
+                rule: None,
                 span: span.clone(),
                 message: format!(
                     "`RestApiId` of event `{}` is not a `!Ref` to an API in this template; SAM rejects it",

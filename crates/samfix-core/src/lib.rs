@@ -194,6 +194,7 @@ fn duplicate_warnings(source: &str, duplicates: &[parse::Duplicate]) -> Vec<Warn
             let (line, _) = lines.line_col(duplicate.second.start);
             Warning {
                 kind: WarningKind::DuplicateKey,
+                rule: None,
                 span: duplicate.second.start..duplicate.second.start + duplicate.key.len(),
                 message: format!(
                     "`{}` is written twice in its map (first at line {first_line}, column \

@@ -101,6 +101,8 @@ pub struct FixOut {
 pub struct WarningOut {
     /// What it is about.
     pub kind: &'static str,
+    /// The rule that gives it, if a rule does.
+    pub rule: Option<&'static str>,
     /// What samfix could not be sure of.
     pub message: String,
     /// How to make it clear.
@@ -249,6 +251,7 @@ fn checked_outcome(source: &str, path: &str, lines: &LineIndex, checked: Checked
         .iter()
         .map(|warning| WarningOut {
             kind: warning.kind.name(),
+            rule: warning.rule.map(|rule| rule.id()),
             message: warning.message.clone(),
             help: warning.help.clone(),
             location: Location::of(lines, warning.span.clone()),

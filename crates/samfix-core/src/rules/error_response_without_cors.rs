@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::{Context, Output, Rule, RuleSpec};
 use crate::change::{Change, Value};
-use crate::cors::{authorizer_strictly, ApiCors, Authorizer, Cors};
+use crate::cors::{authorizer_strictly, cors_intent, ApiCors, Authorizer, Cors};
 use crate::diagnostic::{
     Finding, Fix, FixReason, Reason, Refusal, Strategy, Warning, WarningKind, WrittenIn,
 };
@@ -19,7 +19,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     id: "error-response-without-cors",
     name: "ErrorResponseWithoutCors",
     summary: "API Gateway's own 4XX answers of a CORS API carry no Access-Control-Allow-Origin",
-    description: "An API that SAM's Cors reaches, whose routes API Gateway may reject itself (an API key, a Cognito or Lambda authorizer, AWS_IAM, a usage plan), and whose gateway responses for those rejections set no Access-Control-Allow-Origin: SAM's Cors only builds the OPTIONS answer, so the browser reports a CORS error instead of the 401, 403 or 429.",
+    description: "An API that SAM's Cors reaches (or that is meant for browsers without it), whose routes API Gateway may reject itself (an API key, a Cognito or Lambda authorizer, AWS_IAM, a usage plan), and whose gateway responses for those rejections set no Access-Control-Allow-Origin: SAM's Cors only builds the OPTIONS answer, so the browser reports a CORS error instead of the 401, 403 or 429.",
     fix: "adds `GatewayResponses` `DEFAULT_4XX` and `DEFAULT_5XX` (and any customised rejection type) with `Access-Control-Allow-Origin` set to the API's own `AllowOrigin`, where its `Cors` is written",
     page: include_str!("../../docs/rules/error-response-without-cors.md"),
     reads: READS,
@@ -98,8 +98,12 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
     let resources = GatewayResponseResources::read(context.template.root);
     let mut hits: Vec<Hit> = Vec::new();
     let mut warnings = Vec::new();
+    let mut without_sam_cors: Vec<(Finding, Reason)> = Vec::new();
     for &(api, facts, cors) in &apis {
         let Some(sam_cors) = &cors.cors else {
+            without_sam_cors.extend(judge_without_sam_cors(
+                context, rule, api, facts, cors, &resources,
+            ));
             continue;
         };
         if facts.own_body == Some("DefinitionUri") {
@@ -116,6 +120,7 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
             Err(reason) => {
                 warnings.push(Warning {
                     kind: WarningKind::Rule(reason.kind()),
+                    rule: Some(rule),
                     span: sam_cors.setting.key_span.clone(),
                     message: reason.to_string(),
                     help: Some(format!(
@@ -203,9 +208,118 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
             }
         }
     }
+    for (mut finding, reason) in without_sam_cors {
+        finding.refusal = Some(output.refusals.len());
+        output.refusals.push(Refusal {
+            rule,
+            written_in: finding.written_in.clone(),
+            apis: vec![finding.api.clone()],
+            span: finding.span.clone(),
+            reason,
+        });
+        findings.push(finding);
+    }
     output.findings = findings;
     output.warnings = warnings;
     output
+}
+
+/// An API that no SAM `Cors` reaches but that is meant for browsers all the same (an OPTIONS
+/// route, a gateway or integration response with Access-Control-* headers), whose
+/// rejections carry no origin. With no `Cors` to take the origin from, which origin the
+/// rejections should allow is for a person to say.
+fn judge_without_sam_cors<'t>(
+    context: &Context<'_, 't>,
+    rule: Rule,
+    api: &Api<'t>,
+    facts: &ApiFacts<'t>,
+    cors: &ApiCors<'t>,
+    resources: &GatewayResponseResources,
+) -> Option<(Finding, Reason)> {
+    if facts.own_body == Some("DefinitionUri") {
+        return None;
+    }
+    let intent = cors_intent(context.template, api, cors)?;
+    let rejections = rejections(context.template, api, facts, cors);
+    let responses = Responses::read(api, cors, resources).ok()?;
+    let lacking: Vec<&'static str> = rejections
+        .causes
+        .iter()
+        .copied()
+        .filter(|kind| !responses.sets_origin(kind))
+        .collect();
+    if lacking.is_empty() {
+        return None;
+    }
+    // Where its routes are written: its body, else its gateway responses, else (for the
+    // implicit API too) the first event on it.
+    let written = api
+        .node
+        .zip(api.properties.as_ref())
+        .and_then(|(properties, path)| {
+            ["DefinitionBody", "GatewayResponses"]
+                .into_iter()
+                .find_map(|key| {
+                    let (entry, _) = properties.lookup(key)?;
+                    Some(("api", shown_path(&child(path, key)), entry.key_span()))
+                })
+        });
+    let (setting_kind, setting, span) = match written {
+        Some(written) => written,
+        None => {
+            let event = context.template.events_of(&api.id).next()?;
+            ("event", event.label(), event.properties.key_span())
+        }
+    };
+    let finding = Finding {
+        rule,
+        api: api.id.clone(),
+        message: rejections_message(api, &lacking),
+        label: "API Gateway's own 4XX answers of this API carry no Access-Control-Allow-Origin",
+        span,
+        setting_kind,
+        setting,
+        written_in: WrittenIn::Api(api.id.clone()),
+        preflight: format!(
+            "none from SAM: no `Cors` reaches `{}`, though {intent}",
+            api.id
+        ),
+        events: context
+            .template
+            .events_of(&api.id)
+            .map(|event| event.label())
+            .collect(),
+        fix: None,
+        refusal: None,
+    };
+    let reason = refusal(
+        "no-sam-cors",
+        format!(
+            "no SAM `Cors` reaches `{}`, so there is no origin to copy: give the gateway responses that answer {} (`DEFAULT_4XX`, where a type is not customised) an `Access-Control-Allow-Origin` of the origin its browser calls come from",
+            api.id,
+            lacking.join(", ")
+        ),
+    );
+    Some((finding, reason))
+}
+
+/// "API Gateway's own rejections of calls to `A` (401 UNAUTHORIZED, ...) carry no ..."
+fn rejections_message(api: &Api<'_>, lacking: &[&str]) -> String {
+    let answers: Vec<String> = lacking
+        .iter()
+        .map(|kind| {
+            let status = STATUSES
+                .iter()
+                .find(|(k, _)| k == kind)
+                .map_or(400, |(_, status)| *status);
+            format!("{status} {kind}")
+        })
+        .collect();
+    format!(
+        "API Gateway's own rejections of calls to `{}` ({}) carry no Access-Control-Allow-Origin: the browser shows a CORS error instead of the status",
+        api.id,
+        answers.join(", ")
+    )
 }
 
 /// An API with the problem: its finding, where its gateway responses go, and what they need.
@@ -250,24 +364,10 @@ fn finding(
     cors: &Cors<'_>,
     lacking: &[&str],
 ) -> Finding {
-    let answers: Vec<String> = lacking
-        .iter()
-        .map(|kind| {
-            let status = STATUSES
-                .iter()
-                .find(|(k, _)| k == kind)
-                .map_or(400, |(_, status)| *status);
-            format!("{status} {kind}")
-        })
-        .collect();
     Finding {
         rule,
         api: api.id.clone(),
-        message: format!(
-            "API Gateway's own rejections of calls to `{}` ({}) carry no Access-Control-Allow-Origin: the browser shows a CORS error instead of the status",
-            api.id,
-            answers.join(", ")
-        ),
+        message: rejections_message(api, lacking),
         label: "only the OPTIONS answer gets this origin; API Gateway's own 4XX answers do not",
         span: cors.setting.key_span.clone(),
         setting_kind: "cors",
@@ -1579,6 +1679,10 @@ mod tests {
             "      Cors:",
             "      DefinitionBody: {'Fn::Transform': {Name: 'AWS::Include', Parameters: {Location: body.yaml}}}\n      Cors:",
         );
-        assert_eq!(notes(&included), ["gateway-responses-unreadable"]);
+        // The engine notes the unread file; the rule, the gateway responses it can't judge.
+        assert_eq!(
+            notes(&included),
+            ["included-body", "gateway-responses-unreadable"]
+        );
     }
 }

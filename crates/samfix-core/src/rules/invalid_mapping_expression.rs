@@ -112,6 +112,7 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
             Verdict::Note { message, help } => {
                 output.warnings.push(Warning {
                     kind: WarningKind::Rule("bare-scalar"),
+                    rule: Some(rule),
                     span: setting.key_span.clone(),
                     message,
                     help: Some(help),

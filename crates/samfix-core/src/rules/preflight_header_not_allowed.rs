@@ -44,6 +44,9 @@ const ORDER: [&str; 5] = [
 
 /// How samfix names a problem it only warns about: `'*'` does not cover `Authorization`.
 const UNDER_WILDCARD: &str = "authorization-under-wildcard";
+/// An API whose routes samfix can't read: a refusal where it shares the value a fix edits,
+/// and a note on the API itself.
+const ROUTES_UNKNOWN: &str = "routes-unknown";
 
 /// What the routes of one API need of their preflights.
 struct Needs {
@@ -213,11 +216,20 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
         let Some(place) = place_of(template, api, sam_cors, &own_cors_map) else {
             continue;
         };
-        let member = Member {
-            api,
-            facts,
-            needs: needs_of(template, api, facts, cors),
-        };
+        let needs = needs_of(template, api, facts, cors);
+        if let Err(reason) = &needs {
+            output.warnings.push(Warning {
+                kind: WarningKind::Rule(ROUTES_UNKNOWN),
+                rule: Some(rule),
+                span: sam_cors.setting.key_span.clone(),
+                message: format!(
+                    "samfix can't tell which headers calls to `{}` send, so it does not check its preflight's `AllowHeaders`: {reason}",
+                    api.id
+                ),
+                help: Some("make sure `AllowHeaders` lists every header its routes send: `x-api-key` for an API key, an authorizer's identity header, `Content-Type` for a JSON body".into()),
+            });
+        }
+        let member = Member { api, facts, needs };
         match group_of.entry(place.path()) {
             Entry::Occupied(group) => {
                 groups[*group.get()].1.push(member);
@@ -276,6 +288,7 @@ fn settle_group<'t>(
         if let Some((_, _, span)) = place.written() {
             output.warnings.push(Warning {
                 kind: WarningKind::Rule(UNDER_WILDCARD),
+                rule: Some(rule),
                 span,
                 message: format!(
                     "`{}` allows `*`, which does not cover `Authorization` (Fetch spec), and routes of {} send it",
@@ -297,7 +310,7 @@ fn settle_group<'t>(
     let outcome = match (place, unknown) {
         (Place::Blocked { reason, .. }, _) => Err(reason.clone()),
         (_, Some((api, why))) => Err(Reason::Rule {
-            kind: "routes-unknown",
+            kind: ROUTES_UNKNOWN,
             message: format!(
                 "`{}` shares `{}`, and samfix can't tell which headers its routes send: {why}",
                 api.id,
