@@ -144,6 +144,11 @@ def findings_of(stdout):
     return [f for file in (doc or {}).get("files", []) for f in file.get("findings", [])]
 
 
+def warnings_of(stdout):
+    doc = report_of(stdout)
+    return [w for file in (doc or {}).get("files", []) for w in file.get("warnings", [])]
+
+
 RULES_SEEN = set()  # every rule id samfix reported in this run
 
 
@@ -485,6 +490,16 @@ class Runner:
         wrc, wout, werr = i["write"]
         found = findings_of(check_out)
         i["finding_rules"] = sorted({f["rule"] for f in found})
+        # what a rule only notes (a warning), by rule: the problem is reported, not fixed
+        i["warning_kinds"] = collections.defaultdict(set)
+        for w in warnings_of(check_out):
+            # an engine note (no rule) says what samfix did not read, such as an included body
+            i["warning_kinds"][w.get("rule") or "(not read)"].add(w["kind"])
+        # why each rule's findings are left for a human after --write
+        i["left_kinds"] = collections.defaultdict(set)
+        for f in findings_of(i["write"][1]):
+            if f.get("needs_human"):
+                i["left_kinds"][f["rule"]].add(f.get("needs_human_kind") or "(no kind)")
         for f in found:
             r = f["rule"]
             self.count(r, "findings", g)
@@ -740,12 +755,22 @@ class Runner:
                     parts.append(pid)
                 elif not rule:
                     parts.append(f"{pid} (no rule)")
+                elif rule in i["left_kinds"]:
+                    parts.append(f"{pid} (finding: {rule}, needs a human: {', '.join(sorted(i['left_kinds'][rule]))})")
                 elif rule in i["finding_rules"]:
                     parts.append(f"{pid} (finding: {rule})")
+                elif rule in i["warning_kinds"]:
+                    parts.append(f"{pid} (warning: {rule} {', '.join(sorted(i['warning_kinds'][rule]))})")
+                elif "included-body" in i["warning_kinds"].get("(not read)", ()):
+                    parts.append(f"{pid} (warning: included-body, the routes are in a file samfix does not read)")
                 else:
                     parts.append(f"{pid} (no finding from {rule})")
+            i["headline_parts"] = parts
             print(f"  - {i['show']}: " + ("samfix exited 2, nothing written: " if i.get("samfix_error") else "")
                   + ", ".join(parts))
+        unreported = [i["show"] for i in left if any("(no " in p for p in i["headline_parts"])]
+        print(f"  Templates left with an error-level problem samfix did not report: {len(unreported)}"
+              + "".join(f"\n    - {show}" for show in unreported))
 
 
 def short(msg):
