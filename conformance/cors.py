@@ -85,7 +85,7 @@ GROUPS = (  # (group, column head)
     ("var-key", "var:key"), ("var-unquoted", "var:unquoted"), ("var-authorizer", "var:authz"),
     ("var-json", "v:json"), ("var-json-min", "v:json-min"),
 )
-FAILING = ("wrong", "unaffected changed", "not idempotent", "error", "runner")
+FAILING = ("wrong", "unaffected changed", "not idempotent", "unreported", "error", "runner")
 
 
 T0 = time.time()
@@ -742,35 +742,45 @@ class Runner:
             print(f"| `{pid}` | " + " | ".join(f"{c[(col, 'before')]} → {c[(col, 'after')]}" for col, _ in cols)
                   + f" | {rule or ('(none yet)' if rule == '' else '(not in PROBLEM_RULE)')} |")
 
+    @staticmethod
+    def how_reported(i):
+        """Each error-level problem left after `samfix --write`, with how samfix reported it,
+        or None where it did not."""
+        out = []
+        for pid in i["after_ids"]:
+            rule = problem_rule(pid)
+            if i.get("samfix_error"):
+                how = "samfix exited 2"
+            elif not rule:
+                how = "no rule"
+            elif rule in i["left_kinds"]:
+                how = f"finding: {rule}, needs a human: {', '.join(sorted(i['left_kinds'][rule]))}"
+            elif rule in i["warning_kinds"]:
+                how = f"warning: {rule} {', '.join(sorted(i['warning_kinds'][rule]))}"
+            elif "included-body" in i["warning_kinds"].get("(not read)", ()):
+                how = "warning: included-body, the routes are in a file samfix does not read"
+            elif rule in i["finding_rules"]:
+                how = f"finding: {rule}, fixed, yet the problem remains"
+            else:
+                how = None
+            out.append((pid, rule, how))
+        return out
+
     def print_headline(self, inputs):
         corpus = [i for i in inputs if i["group"] == "corpus" and i["before_ids"]]
         left = [i for i in corpus if i["after_ids"]]
         print(f"\n**Headline: {len(corpus) - len(left)} of {len(corpus)} corpus templates with an error-level "
               f"problem have none after `samfix --write`.** Remaining ({len(left)}):")
         for i in left:
-            parts = []
-            for pid in i["after_ids"]:
-                rule = problem_rule(pid)
-                if i.get("samfix_error"):
-                    parts.append(pid)
-                elif not rule:
-                    parts.append(f"{pid} (no rule)")
-                elif rule in i["left_kinds"]:
-                    parts.append(f"{pid} (finding: {rule}, needs a human: {', '.join(sorted(i['left_kinds'][rule]))})")
-                elif rule in i["finding_rules"]:
-                    parts.append(f"{pid} (finding: {rule})")
-                elif rule in i["warning_kinds"]:
-                    parts.append(f"{pid} (warning: {rule} {', '.join(sorted(i['warning_kinds'][rule]))})")
-                elif "included-body" in i["warning_kinds"].get("(not read)", ()):
-                    parts.append(f"{pid} (warning: included-body, the routes are in a file samfix does not read)")
-                else:
-                    parts.append(f"{pid} (no finding from {rule})")
-            i["headline_parts"] = parts
-            print(f"  - {i['show']}: " + ("samfix exited 2, nothing written: " if i.get("samfix_error") else "")
-                  + ", ".join(parts))
-        unreported = [i["show"] for i in left if any("(no " in p for p in i["headline_parts"])]
-        print(f"  Templates left with an error-level problem samfix did not report: {len(unreported)}"
-              + "".join(f"\n    - {show}" for show in unreported))
+            parts = [f"{pid} ({how or f'no finding from {rule}'})" for pid, rule, how in self.how_reported(i)]
+            print(f"  - {i['show']}: " + ", ".join(parts))
+        unreported = [i for i in inputs if any(how is None for _, _, how in self.how_reported(i))]
+        print(f"\nInputs (of {len(inputs)}, every group) left with an error-level problem samfix did not "
+              f"report: {len(unreported)}")
+        for i in unreported:
+            missed = [pid for pid, _, how in self.how_reported(i) if how is None]
+            print(f"  - {i['show']}: {', '.join(missed)}")
+            self.fail("unreported", i["show"], [], f"no finding or note of the rule for {', '.join(missed)}")
 
 
 def short(msg):

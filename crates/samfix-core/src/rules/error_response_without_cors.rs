@@ -1,6 +1,6 @@
 //! `error-response-without-cors`: an API that SAM's `Cors` reaches, whose calls API Gateway
 //! may reject itself (a missing key, an authorizer's 401/403, a bad SigV4 signature, a usage
-//! plan's 429), answers those rejections with gateway responses that carry no
+//! plan's 429, a validator's 400), answers those rejections with gateway responses that carry no
 //! `Access-Control-Allow-Origin`: the browser reports a CORS error instead of the status.
 
 use std::collections::BTreeSet;
@@ -19,7 +19,7 @@ pub(super) const RULE: RuleSpec = RuleSpec {
     id: "error-response-without-cors",
     name: "ErrorResponseWithoutCors",
     summary: "API Gateway's own 4XX answers of a CORS API carry no Access-Control-Allow-Origin",
-    description: "An API that SAM's Cors reaches (or that is meant for browsers without it), whose routes API Gateway may reject itself (an API key, a Cognito or Lambda authorizer, AWS_IAM, a usage plan), and whose gateway responses for those rejections set no Access-Control-Allow-Origin: SAM's Cors only builds the OPTIONS answer, so the browser reports a CORS error instead of the 401, 403 or 429.",
+    description: "An API that SAM's Cors reaches (or that is meant for browsers without it), whose routes API Gateway may reject itself (an API key, a Cognito or Lambda authorizer, AWS_IAM, a usage plan, a request validator), and whose gateway responses for those rejections set no Access-Control-Allow-Origin: SAM's Cors only builds the OPTIONS answer, so the browser reports a CORS error instead of the 401, 403 or 429.",
     fix: "adds `GatewayResponses` `DEFAULT_4XX` and `DEFAULT_5XX` (and any customised rejection type) with `Access-Control-Allow-Origin` set to the API's own `AllowOrigin`, where its `Cors` is written",
     page: include_str!("../../docs/rules/error-response-without-cors.md"),
     reads: READS,
@@ -407,10 +407,11 @@ fn refusal(kind: &'static str, message: String) -> Reason {
 /// The gateway response types API Gateway may answer an API's routes with.
 #[derive(Debug, Default)]
 struct Rejections {
-    /// From the key, an authorizer, SigV4 or a usage plan: what the rule is about.
+    /// From the key, an authorizer, SigV4, a usage plan or a request validator a route
+    /// uses: what the rule is about.
     causes: BTreeSet<&'static str>,
-    /// From request validators: not reason enough for a finding, but a customised type
-    /// among them needs the header as well.
+    /// From validators the body defines but no route uses: not reason enough for a
+    /// finding, but a customised type among them gets the header with the rest.
     validators: BTreeSet<&'static str>,
     /// Whether samfix read every route and authorizer; when not, every customised
     /// rejection type gets the header.
@@ -500,14 +501,18 @@ fn rejections<'t>(
                 rejections.authorizer(authorizer);
             }
         }
-        for event in template.events_of(&api.id) {
+        // SAM gives a route a request validator where its `RequestModel` asks for one.
+        for event in template
+            .events_of(&api.id)
+            .filter(|event| !event.is_options())
+        {
             let model = event.properties.value().get("RequestModel");
             if let Some(model) = model.filter(|m| !is_intrinsic(*m)) {
                 if model.get("ValidateBody").is_some_and(Node::is_truthy) {
-                    rejections.validators.insert(BODY_VALIDATOR);
+                    rejections.causes.insert(BODY_VALIDATOR);
                 }
                 if model.get("ValidateParameters").is_some_and(Node::is_truthy) {
-                    rejections.validators.insert(PARAMS_VALIDATOR);
+                    rejections.causes.insert(PARAMS_VALIDATOR);
                 }
             }
         }
@@ -531,6 +536,9 @@ fn body_rejections(body: Node<'_>, usage_plan: bool, rejections: &mut Rejections
             .and_then(|components| components.get("securitySchemes"))
     });
     let mut requirements: Vec<Node> = body.get("security").into_iter().collect();
+    // The validators the routes use: the document's, unless an operation names its own.
+    let validator_of_document = body.get("x-amazon-apigateway-request-validator");
+    let mut validators_used: Vec<Node> = Vec::new();
     match body.get("paths") {
         Some(paths) if !is_intrinsic(paths) && paths.resolved().as_map().is_some() => {
             for item in paths.resolved().as_map().into_iter().flat_map(|m| m.iter()) {
@@ -549,6 +557,11 @@ fn body_rejections(body: Node<'_>, usage_plan: bool, rejections: &mut Rejections
                         continue;
                     }
                     requirements.extend(operation.get("security"));
+                    validators_used.extend(
+                        operation
+                            .get("x-amazon-apigateway-request-validator")
+                            .or(validator_of_document),
+                    );
                 }
             }
         }
@@ -589,19 +602,32 @@ fn body_rejections(body: Node<'_>, usage_plan: bool, rejections: &mut Rejections
             .filter(|_| !is_intrinsic(validators))
         {
             Some(map) => {
+                let used: Vec<Option<&str>> =
+                    validators_used.iter().map(|name| name.as_str()).collect();
+                if used.contains(&None) {
+                    // A name samfix can't read: any validator may be the one.
+                    rejections.complete = false;
+                }
                 for validator in map.iter() {
+                    // A validator a route uses rejects its bad requests; one no route uses
+                    // only matters where its type is customised.
+                    let kinds = if used.contains(&Some(validator.key())) {
+                        &mut rejections.causes
+                    } else {
+                        &mut rejections.validators
+                    };
                     let validator = validator.value();
                     if validator
                         .get("validateRequestBody")
                         .is_some_and(Node::is_truthy)
                     {
-                        rejections.validators.insert(BODY_VALIDATOR);
+                        kinds.insert(BODY_VALIDATOR);
                     }
                     if validator
                         .get("validateRequestParameters")
                         .is_some_and(Node::is_truthy)
                     {
-                        rejections.validators.insert(PARAMS_VALIDATOR);
+                        kinds.insert(PARAMS_VALIDATOR);
                     }
                 }
             }
@@ -1622,6 +1648,28 @@ mod tests {
         format!(
             "Resources:\n  A:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: p\n      Cors: \"'*'\"\n      DefinitionBody:\n{body}"
         )
+    }
+
+    #[test]
+    fn a_request_validator_rejects_only_where_a_route_uses_it() {
+        let validators = "        x-amazon-apigateway-request-validators:\n          body: {validateRequestBody: true}\n";
+        let route = |validator: &str| {
+            body_api(&format!(
+                "        paths:\n          /p:\n            post: {{{validator}}}\n{validators}"
+            ))
+        };
+        assert_eq!(
+            finding_apis(&route("x-amazon-apigateway-request-validator: body")),
+            ["A"]
+        );
+        assert!(finding_apis(&route("")).is_empty());
+        let by_document = body_api(&format!(
+            "        x-amazon-apigateway-request-validator: body\n        paths:\n          /p:\n            post: {{}}\n{validators}"
+        ));
+        assert_eq!(finding_apis(&by_document), ["A"]);
+        let event = "Resources:\n  A:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: p\n      Cors: \"'*'\"\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events:\n        E:\n          Type: Api\n          Properties:\n            RestApiId: !Ref A\n            Path: /e\n            Method: post\n            RequestModel: {Model: M, ValidateBody: true}\n";
+        assert_eq!(finding_apis(event), ["A"]);
+        assert!(finding_apis(&event.replace("ValidateBody: true", "Required: true")).is_empty());
     }
 
     #[test]
