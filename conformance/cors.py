@@ -67,7 +67,7 @@ PROBLEM_RULE = {
     "response-origin-missing": "",
     "cors-on-other-api": "",
     "httpapi-quoted-cors-value": "",
-    "httpapi-origin-invalid": "",
+    "httpapi-origin-invalid": "origin-invalid",
     "httpapi-invalid-cors-value": "",
 }
 
@@ -752,7 +752,7 @@ class Runner:
             if i.get("samfix_error"):
                 how = "samfix exited 2"
             elif not rule:
-                how = "no rule"
+                how = None  # no rule answers it: not reported
             elif rule in i["left_kinds"]:
                 how = f"finding: {rule}, needs a human: {', '.join(sorted(i['left_kinds'][rule]))}"
             elif rule in i["warning_kinds"]:
@@ -772,7 +772,8 @@ class Runner:
         print(f"\n**Headline: {len(corpus) - len(left)} of {len(corpus)} corpus templates with an error-level "
               f"problem have none after `samfix --write`.** Remaining ({len(left)}):")
         for i in left:
-            parts = [f"{pid} ({how or f'no finding from {rule}'})" for pid, rule, how in self.how_reported(i)]
+            parts = [f"{pid} ({how or (f'no finding from {rule}' if rule else 'no rule')})"
+                     for pid, rule, how in self.how_reported(i)]
             print(f"  - {i['show']}: " + ", ".join(parts))
         unreported = [i for i in inputs if any(how is None for _, _, how in self.how_reported(i))]
         print(f"\nInputs (of {len(inputs)}, every group) left with an error-level problem samfix did not "
