@@ -102,7 +102,13 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
     for &(api, facts, cors) in &apis {
         let Some(sam_cors) = &cors.cors else {
             without_sam_cors.extend(judge_without_sam_cors(
-                context, rule, api, facts, cors, &resources,
+                context,
+                rule,
+                api,
+                facts,
+                cors,
+                &resources,
+                &mut warnings,
             ));
             continue;
         };
@@ -235,20 +241,14 @@ fn judge_without_sam_cors<'t>(
     facts: &ApiFacts<'t>,
     cors: &ApiCors<'t>,
     resources: &GatewayResponseResources,
+    warnings: &mut Vec<Warning>,
 ) -> Option<(Finding, Reason)> {
     if facts.own_body == Some("DefinitionUri") {
         return None;
     }
     let intent = cors_intent(context.template, api, cors)?;
     let rejections = rejections(context.template, api, facts, cors);
-    let responses = Responses::read(api, cors, resources).ok()?;
-    let lacking: Vec<&'static str> = rejections
-        .causes
-        .iter()
-        .copied()
-        .filter(|kind| !responses.sets_origin(kind))
-        .collect();
-    if lacking.is_empty() {
+    if rejections.causes.is_empty() {
         return None;
     }
     // Where its routes are written: its body, else its gateway responses, else (for the
@@ -271,6 +271,31 @@ fn judge_without_sam_cors<'t>(
             ("event", event.label(), event.properties.key_span())
         }
     };
+    let responses = match Responses::read(api, cors, resources) {
+        Ok(responses) => responses,
+        Err(reason) => {
+            warnings.push(Warning {
+                kind: WarningKind::Rule(reason.kind()),
+                rule: Some(rule),
+                span,
+                message: reason.to_string(),
+                help: Some(format!(
+                    "make sure API Gateway's own answers of `{}` set Access-Control-Allow-Origin",
+                    api.id
+                )),
+            });
+            return None;
+        }
+    };
+    let lacking: Vec<&'static str> = rejections
+        .causes
+        .iter()
+        .copied()
+        .filter(|kind| !responses.sets_origin(kind))
+        .collect();
+    if lacking.is_empty() {
+        return None;
+    }
     let finding = Finding {
         rule,
         api: api.id.clone(),
@@ -1727,6 +1752,9 @@ mod tests {
             "      Cors:",
             "      DefinitionBody: {'Fn::Transform': {Name: 'AWS::Include', Parameters: {Location: body.yaml}}}\n      Cors:",
         );
+        // Without SAM's `Cors` (the body's OPTIONS says it is meant for browsers) the same.
+        let without_cors = "Resources:\n  A:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: p\n      Auth: {ApiKeyRequired: true}\n      GatewayResponses: !Ref Responses\n      DefinitionBody:\n        paths:\n          /p: {get: {}, options: {}}\n";
+        assert_eq!(notes(without_cors), ["gateway-responses-unreadable"]);
         // The engine notes the unread file; the rule, the gateway responses it can't judge.
         assert_eq!(
             notes(&included),
