@@ -8,7 +8,8 @@
 2. one template, one process (the pre-commit case), median of many runs;
 3. generated templates of about 0.1, 1 and 10 MB: samfix check and --diff against the
    parse-only floor (benches/parse_floor.rs), wall time and peak memory;
-4. how time and memory grow from 0.1 to 1 to 10 MB.
+4. how time and memory grow from 0.1 to 1 to 10 MB;
+5. how a check grows with the number of APIs and events, and with the length of ids.
 
 It prepares what it needs (the ruamel venv, release builds, hyperfine when run as root),
 writes everything it generates under a temporary directory, and exits 0 when a target is
@@ -48,6 +49,8 @@ class Settings:
         self.single_runs, self.single_warmup = (50, 5) if quick else (300, 20)
         self.ruamel_single_runs, self.ruamel_single_warmup = (5, 1) if quick else (20, 2)
         self.sizes = SIZES[:2] if quick else SIZES
+        # Cheap enough for every run, --quick included.
+        self.growth_runs, self.growth_warmup = (7, 1) if quick else (21, 2)
 
     def large_runs(self, size):
         """Runs for a generated template: fewer where one run takes seconds."""
@@ -487,6 +490,87 @@ def shapes(table, cfg, samfix, python, work):
             )
 
 
+# Two more shapes that once grew quadratically, each at two sizes a doubling apart: many APIs
+# with a key and one event each (the settings of every API were read once per finding), and
+# events whose RestApiId names a missing id of tens of kilobytes beside APIs with ids as long
+# (a "did you mean" edit distance ran over the whole of both ids).
+SAM_HEADER = "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+GROWTH_APIS = [1_000, 2_000]
+GROWTH_ID_LENGTHS = [50_000, 100_000]
+
+
+def many_apis(count):
+    """`count` APIs with `Cors` and `ApiKeyRequired`, and one function event on each."""
+    lines = [SAM_HEADER]
+    for i in range(count):
+        lines.append(
+            f"  A{i}: {{Type: AWS::Serverless::Api, Properties: "
+            f"{{Cors: x, Auth: {{ApiKeyRequired: true}}}}}}\n"
+        )
+    for i in range(count):
+        lines.append(
+            f"  F{i}: {{Type: AWS::Serverless::Function, Properties: {{Events: {{E: {{Type: Api, "
+            f"Properties: {{RestApiId: !Ref A{i}, Path: /, Method: GET}}}}}}}}}}\n"
+        )
+    return "".join(lines)
+
+
+def long_refs(length):
+    """Five APIs with ids of `length` characters, and five events whose RestApiId names a
+    missing id as long."""
+    lines = [SAM_HEADER]
+    for i in range(5):
+        lines.append(
+            f"  ? A{'x' * length}{i}\n"
+            f"  : {{Type: AWS::Serverless::Api, Properties: {{StageName: p}}}}\n"
+        )
+    for i in range(5):
+        lines.append(
+            f"  F{i}: {{Type: AWS::Serverless::Function, Properties: {{Events: {{E: {{Type: Api, "
+            f"Properties: {{RestApiId: !Ref B{'y' * length}{i}, Path: /, Method: GET}}}}}}}}}}\n"
+        )
+    return "".join(lines)
+
+
+def growth(table, notes, cfg, samfix, work):
+    """Growth of a check over each shape above, from one size to its double."""
+    cases = [
+        (
+            "APIs with a key and one event each", "many-apis", many_apis, GROWTH_APIS,
+            lambda n: f"{n:,}",
+        ),
+        (
+            "ids, five APIs and five unresolved RestApiIds", "long-refs", long_refs,
+            GROWTH_ID_LENGTHS, lambda n: f"{n // 1000} kB",
+        ),
+    ]
+    for name, stem, make, sizes, label in cases:
+        commands = {}
+        for size in sizes:
+            path = os.path.join(work, f"{stem}-{size}.yaml")
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(make(size))
+            commands[size] = [samfix, "--max-size", str(MAX_SIZE), path]
+            # Once outside the timings, to say what work the check did.
+            done = subprocess.run(commands[size], capture_output=True, text=True)
+            summary = (done.stdout.strip().splitlines() or ["no output"])[-1]
+            notes.append(
+                f"{label(size)} {name}: {os.path.getsize(path)} bytes; samfix exits "
+                f"{done.returncode} with `{summary}`"
+            )
+        progress(f"growth: {name}, " + " and ".join(label(size) for size in sizes))
+        # The sizes alternate, so that drift falls on both ends of the ratio alike.
+        times = interleaved(commands, cfg.growth_runs, cfg.growth_warmup)
+        for small, big in zip(sizes, sizes[1:]):
+            t0, t1 = times[small], times[big]
+            # Doubling: linear work is ×2 (less, with the process's fixed cost), quadratic ×4.
+            table.add(
+                f"scaling {label(small)} → {label(big)} {name}: check, time",
+                f"{fmt_time(t0)} → {fmt_time(t1)}", "", f"×{t1 / t0:.1f}",
+                "≤ ×3", t1 / t0 <= 3,
+            )
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer runs, no 10 MB template")
@@ -515,6 +599,7 @@ def main():
         results = large(table, notes, cfg, samfix, floor, work)
         scaling(table, results)
         shapes(table, cfg, samfix, python, work)
+        growth(table, notes, cfg, samfix, work)
 
     elapsed = (datetime.datetime.now() - started).total_seconds()
     missed = table.missed()
@@ -523,8 +608,9 @@ def main():
     if cfg.quick:
         lines.append("- --quick: fewer runs and no 10 MB template; its targets were not measured")
     lines.append(
-        "- medians: hyperfine runs for the corpus and the 0.1 MB template; for 1 MB and up, rounds "
-        "that run each command once in turn, so that drift falls on both sides of a ratio alike; "
+        "- medians: hyperfine runs for the corpus and the 0.1 MB template; for 1 MB and up and "
+        "the growth rows, rounds that run each command once in turn, so that drift falls on both "
+        "sides of a ratio alike; "
         f"peak memory is GNU time's maximum RSS; {elapsed:.0f} s in all"
     )
     lines.append("")

@@ -661,11 +661,11 @@ fn a_walk_skips_fifos_and_devices() {
     );
 }
 
-/// 2,000 APIs, each with a key and one event: the settings of every API are read once per
-/// run, not once per finding (which took 15 s here, growing with APIs² × events).
+/// Many APIs, each with a key and one event: every API's finding names its own event. How
+/// the check grows with their number is measured in benches/run.py, not here.
 #[test]
-fn many_apis_and_events_in_bounded_time() {
-    let n = 2_000;
+fn many_apis_and_events() {
+    let n = 50;
     let mut text = format!("{SAM}Resources:\n");
     for i in 0..n {
         text.push_str(&format!(
@@ -681,14 +681,27 @@ fn many_apis_and_events_in_bounded_time() {
     let dir = temp_dir_with(&[("many.yaml", &text)]);
     let out = samfix_in(dir.path(), &["many.yaml"], Stdio::null());
     assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(
+        out.stdout.matches("error[api-key-on-preflight]").count(),
+        n,
+        "{}",
+        out.stdout
+    );
+    for i in 0..n {
+        let moved = format!(
+            "remove `Resources.A{i}.Properties.Auth`; \
+             add `Resources.F{i}.Properties.Events.E.Properties.Auth: {{ApiKeyRequired: true}}`"
+        );
+        assert!(out.stdout.contains(&moved), "A{i}: {}", out.stdout);
+    }
 }
 
-/// Five events whose `RestApiId` names a 100 KB id that is not there, and five APIs with
-/// 100 KB ids: no "did you mean" edit distance is computed past the 255 characters a
-/// logical id can have (a full one took 10^10 steps per pair).
+/// Five events whose `RestApiId` names a missing id longer than the 255 characters a logical
+/// id can have, and five APIs with ids as long: each event is warned about, with its id whole.
+/// How the check grows with the length of ids is measured in benches/run.py, not here.
 #[test]
-fn long_unresolved_refs_in_bounded_time() {
-    let n = 100_000;
+fn long_unresolved_refs() {
+    let n = 300;
     let mut text = format!("{SAM}Resources:\n");
     for i in 0..5 {
         text.push_str(&format!(
@@ -705,5 +718,19 @@ fn long_unresolved_refs_in_bounded_time() {
     }
     let dir = temp_dir_with(&[("refs.yaml", &text)]);
     let out = samfix_in(dir.path(), &["refs.yaml"], Stdio::null());
-    assert!(matches!(out.code, Some(0..=2)), "{}", out.stderr);
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    for i in 0..5 {
+        let warning = format!(
+            "warning: `RestApiId` of event `F{i}.E` refers to `B{}{i}`, which is not a resource \
+             in this template",
+            "y".repeat(n)
+        );
+        assert!(out.stdout.contains(&warning), "F{i}: {}", out.stdout);
+    }
+    assert!(
+        out.stdout
+            .ends_with("1 file checked: 0 findings, 0 fixable, 5 warnings, 0 errors\n"),
+        "{}",
+        out.stdout
+    );
 }
