@@ -295,6 +295,12 @@ impl<'t> Template<'t> {
         self.apis.iter().find(|api| api.id == id)
     }
 
+    /// The labels (`Owner.Event`) of the events that target `api_id`, in template order, as
+    /// findings list them.
+    pub fn event_labels(&self, api_id: &str) -> Vec<String> {
+        self.events_of(api_id).map(ApiEvent::label).collect()
+    }
+
     /// The events that target `api_id`, in template order.
     pub fn events_of<'a>(&'a self, api_id: &str) -> impl Iterator<Item = &'a ApiEvent<'t>> + 'a {
         self.events_by_api

@@ -42,10 +42,7 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
             continue;
         }
         done = true;
-        let events: Vec<String> = template
-            .events_of(IMPLICIT_API)
-            .map(|event| event.label())
-            .collect();
+        let events = template.event_labels(IMPLICIT_API);
         if replaced_by_implicit_api(template, api) {
             if let Some((entry, _)) = api.node.and_then(|props| props.lookup("Cors")) {
                 if entry.value().is_truthy() {

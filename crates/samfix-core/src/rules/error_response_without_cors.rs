@@ -309,11 +309,7 @@ fn judge_without_sam_cors<'t>(
             "none from SAM: no `Cors` reaches `{}`, though {intent}",
             api.id
         ),
-        events: context
-            .template
-            .events_of(&api.id)
-            .map(|event| event.label())
-            .collect(),
+        events: context.template.event_labels(&api.id),
         fix: None,
         refusal: None,
     };
@@ -402,11 +398,7 @@ fn finding(
             .preflight
             .clone()
             .unwrap_or_else(|| "SAM `Cors` reaches it".to_string()),
-        events: context
-            .template
-            .events_of(&api.id)
-            .map(|event| event.label())
-            .collect(),
+        events: context.template.event_labels(&api.id),
         fix: None,
         refusal: None,
     }

@@ -167,11 +167,7 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
                 preflight: facts.preflight.clone().unwrap_or_else(|| {
                     format!("the gateway responses of `{}` set CORS headers", api.id)
                 }),
-                events: context
-                    .template
-                    .events_of(&api.id)
-                    .map(|event| event.label())
-                    .collect(),
+                events: context.template.event_labels(&api.id),
                 fix,
                 refusal,
             });

@@ -178,7 +178,7 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
         }
     };
     for (api, facts, cors) in context.cors_apis() {
-        let events = events_of(template, &api.id);
+        let events = template.event_labels(&api.id);
         let cors_origin = cors.cors.as_ref().and_then(|c| c.allow_origin.as_ref());
         let preflight = facts
             .preflight
@@ -616,10 +616,6 @@ fn key_style(root: Node, path: &[Seg]) -> Option<ScalarStyle> {
         return None;
     };
     Some(root.at(parent)?.as_map()?.get(key)?.key_style())
-}
-
-fn events_of(template: &Template, api: &str) -> Vec<String> {
-    template.events_of(api).map(|event| event.label()).collect()
 }
 
 /// A path as the findings show it: from the resource's logical id, `MyApi.Properties.Cors`.

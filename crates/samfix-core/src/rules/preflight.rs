@@ -65,11 +65,7 @@ pub(super) fn hits<'a, 't>(
                 setting: format!("{}.{}", key.written_in.auth_map(), setting.key),
                 written_in: key.written_in.clone(),
                 preflight: preflight.clone(),
-                events: context
-                    .template
-                    .events_of(&api.id)
-                    .map(|event| event.label())
-                    .collect(),
+                events: context.template.event_labels(&api.id),
                 fix: None,
                 refusal: None,
             },

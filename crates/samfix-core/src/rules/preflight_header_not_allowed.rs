@@ -383,7 +383,7 @@ fn finding(
             .preflight
             .clone()
             .unwrap_or_else(|| format!("`Cors` reaches `{api}`")),
-        events: events_of(context.template, api),
+        events: context.template.event_labels(api),
         fix: None,
         refusal: None,
     }
@@ -426,14 +426,10 @@ fn body_preflight_refusal(
         setting: shown_path(&body.setting),
         written_in: WrittenIn::Api(api.clone()),
         preflight: format!("its `DefinitionBody` defines OPTIONS on `{}`", body.path),
-        events: events_of(context.template, api),
+        events: context.template.event_labels(api),
         fix: None,
         refusal: Some(index),
     });
-}
-
-fn events_of(template: &Template, api: &str) -> Vec<String> {
-    template.events_of(api).map(|event| event.label()).collect()
 }
 
 /// The fix of a group, given the headers it lacks (in the order they are added); `None`

@@ -169,10 +169,7 @@ fn settle<'t>(template: &Template<'t>, rule: Rule, group: &Group<'_, 't>, output
                 .preflight
                 .clone()
                 .unwrap_or_else(|| format!("`Cors` reaches `{}`", api.id)),
-            events: template
-                .events_of(&api.id)
-                .map(|event| event.label())
-                .collect(),
+            events: template.event_labels(&api.id),
             fix: None,
             refusal: None,
         });
