@@ -8,7 +8,7 @@ use crate::cors::{
     apis_with_own_cors, cors_intent, quoted_list, replaced_by_implicit_api, shown_setting, Intent,
     INTENT_READS,
 };
-use crate::diagnostic::{Finding, Reason, Refusal, WrittenIn};
+use crate::diagnostic::{Finding, Reason, WrittenIn};
 use crate::model::{child, Api, IMPLICIT_API};
 use crate::parse::Span;
 
@@ -48,7 +48,6 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
                 if entry.value().is_truthy() {
                     push(
                         &mut output,
-                        rule,
                         replaced_finding(api, entry.key_span(), &events),
                         REPLACED_BY_IMPLICIT_API,
                         format!(
@@ -94,7 +93,6 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
         let target = &owner.id;
         push(
             &mut output,
-            rule,
             finding,
             ROUTES_ON_IMPLICIT_API,
             format!(
@@ -128,22 +126,8 @@ fn replaced_finding(api: &Api<'_>, span: Span, events: &[String]) -> Finding {
 }
 
 /// Records the finding and what a person must decide about it.
-fn push(
-    output: &mut Output<'_>,
-    rule: Rule,
-    mut finding: Finding,
-    kind: &'static str,
-    message: String,
-) {
-    finding.refusal = Some(output.refusals.len());
-    output.refusals.push(Refusal {
-        rule,
-        written_in: finding.written_in.clone(),
-        apis: vec![finding.api.clone()],
-        span: finding.span.clone(),
-        reason: Reason::Rule { kind, message },
-    });
-    output.findings.push(finding);
+fn push(output: &mut Output<'_>, finding: Finding, kind: &'static str, message: String) {
+    output.refuse(finding, Reason::Rule { kind, message });
 }
 
 /// `MyApi.Properties.Cors`.

@@ -214,18 +214,10 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
             }
         }
     }
-    for (mut finding, reason) in without_sam_cors {
-        finding.refusal = Some(output.refusals.len());
-        output.refusals.push(Refusal {
-            rule,
-            written_in: finding.written_in.clone(),
-            apis: vec![finding.api.clone()],
-            span: finding.span.clone(),
-            reason,
-        });
-        findings.push(finding);
-    }
     output.findings = findings;
+    for (finding, reason) in without_sam_cors {
+        output.refuse(finding, reason);
+    }
     output.warnings = warnings;
     output
 }

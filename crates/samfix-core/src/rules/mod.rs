@@ -10,7 +10,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::cors::ApiCors;
-use crate::diagnostic::{Finding, Fix, Refusal, Strategy, Warning};
+use crate::diagnostic::{Finding, Fix, Reason, Refusal, Strategy, Warning};
 use crate::facts::{ApiFacts, Facts};
 use crate::model::{Api, Template};
 use crate::parse::{Entry, Reads};
@@ -175,6 +175,21 @@ pub(crate) struct Output<'t> {
     pub warnings: Vec<Warning>,
     /// One for each change of `fixes`, in order: see [`Plan::holders`].
     pub holders: Vec<Option<Entry<'t>>>,
+}
+
+impl Output<'_> {
+    /// Records a finding that needs a person for its API alone, and why.
+    pub fn refuse(&mut self, mut finding: Finding, reason: Reason) {
+        finding.refusal = Some(self.refusals.len());
+        self.refusals.push(Refusal {
+            rule: finding.rule,
+            written_in: finding.written_in.clone(),
+            apis: vec![finding.api.clone()],
+            span: finding.span.clone(),
+            reason,
+        });
+        self.findings.push(finding);
+    }
 }
 
 /// Every selected rule's conclusions about one template.

@@ -11,7 +11,7 @@ use crate::cors::{
     loaded_entries, path_item_variants, quoted_list, replaced_by_implicit_api, shown_method,
     shown_setting, sibling_path, ApiCors, Intent, Operation, BODY_ANY_METHOD, INTENT_READS,
 };
-use crate::diagnostic::{Finding, Reason, Refusal, WrittenIn};
+use crate::diagnostic::{Finding, Reason, WrittenIn};
 use crate::facts::ApiFacts;
 use crate::model::{child, is_intrinsic, Api, ApiEvent, Template, IMPLICIT_API};
 use crate::parse::{Node, Path, Seg, Span};
@@ -115,19 +115,16 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
                 },
                 events: route.events.clone(),
                 fix: None,
-                refusal: Some(output.refusals.len()),
+                refusal: None,
             };
-            output.refusals.push(Refusal {
-                rule,
-                written_in: finding.written_in.clone(),
-                apis: vec![api.id.clone()],
-                span: route.span.clone(),
-                reason: Reason::Rule {
+            let message = what_to_decide(template, api, &route, &intent, replaced);
+            output.refuse(
+                finding,
+                Reason::Rule {
                     kind: KIND,
-                    message: what_to_decide(template, api, &route, &intent, replaced),
+                    message,
                 },
-            });
-            output.findings.push(finding);
+            );
         }
     }
     output

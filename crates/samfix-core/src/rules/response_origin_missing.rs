@@ -13,7 +13,7 @@ use crate::cors::{
     path_item_variants, quoted_list, shown_method, shown_setting, ApiCors, Intent, ANY_METHODS,
     BODY_ANY_METHOD, INTENT_READS,
 };
-use crate::diagnostic::{Finding, Reason, Refusal, WrittenIn};
+use crate::diagnostic::{Finding, Reason, WrittenIn};
 use crate::model::{child, is_intrinsic, Api, ApiEvent, Template};
 use crate::parse::{Node, Path, Seg};
 
@@ -205,19 +205,14 @@ fn what_to_map(shown: &str, response: &Lacking, cors: &ApiCors<'_>, intent: &Int
 }
 
 /// Records a finding and what a person must decide about it.
-fn push(output: &mut Output<'_>, mut finding: Finding, message: String) {
-    finding.refusal = Some(output.refusals.len());
-    output.refusals.push(Refusal {
-        rule: finding.rule,
-        written_in: finding.written_in.clone(),
-        apis: vec![finding.api.clone()],
-        span: finding.span.clone(),
-        reason: Reason::Rule {
+fn push(output: &mut Output<'_>, finding: Finding, message: String) {
+    output.refuse(
+        finding,
+        Reason::Rule {
             kind: KIND,
             message,
         },
-    });
-    output.findings.push(finding);
+    );
 }
 
 /// The integration responses SAM writes for a state machine's `Api` event: an `aws`
