@@ -13,7 +13,7 @@ use crate::diagnostic::{
 };
 use crate::facts::ApiFacts;
 use crate::model::{child, is_intrinsic, is_shared, Api, Template};
-use crate::parse::{display_path, Kind, Node, Path, Reads, Resolved, ResourceReads, Seg};
+use crate::parse::{display_path, Kind, Node, Path, Reads, Resolved, ResourceReads, Seg, Span};
 
 pub(super) const RULE: RuleSpec = RuleSpec {
     id: "error-response-without-cors",
@@ -119,34 +119,17 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
         if rejections.causes.is_empty() {
             continue;
         }
-        // Where samfix can't read what answers the rejections, it can't tell whether they
-        // lack the origin: a note, not a finding.
-        let responses = match Responses::read(api, cors, &resources) {
-            Ok(responses) => responses,
-            Err(reason) => {
-                warnings.push(Warning {
-                    kind: WarningKind::Rule(reason.kind()),
-                    rule: Some(rule),
-                    span: sam_cors.setting.key_span.clone(),
-                    message: reason.to_string(),
-                    help: Some(format!(
-                        "make sure API Gateway's own answers of `{}` ({}) set Access-Control-Allow-Origin; `DEFAULT_4XX` covers every type that is not customised",
-                        api.id,
-                        rejections.causes.iter().copied().collect::<Vec<_>>().join(", ")
-                    )),
-                });
-                continue;
-            }
-        };
-        let lacking: Vec<&'static str> = rejections
-            .causes
-            .iter()
-            .copied()
-            .filter(|kind| !responses.sets_origin(kind))
-            .collect();
-        if lacking.is_empty() {
+        let Some((responses, lacking)) = lacking_origin(
+            rule,
+            api,
+            cors,
+            &resources,
+            &rejections,
+            &sam_cors.setting.key_span,
+            &mut warnings,
+        ) else {
             continue;
-        }
+        };
         let place = match sam_cors.setting.written_in {
             WrittenIn::Globals if !api.ignores_global("GatewayResponses") => WrittenIn::Globals,
             _ => WrittenIn::Api(api.id.clone()),
@@ -263,31 +246,7 @@ fn judge_without_sam_cors<'t>(
             ("event", event.label(), event.properties.key_span())
         }
     };
-    let responses = match Responses::read(api, cors, resources) {
-        Ok(responses) => responses,
-        Err(reason) => {
-            warnings.push(Warning {
-                kind: WarningKind::Rule(reason.kind()),
-                rule: Some(rule),
-                span,
-                message: reason.to_string(),
-                help: Some(format!(
-                    "make sure API Gateway's own answers of `{}` set Access-Control-Allow-Origin",
-                    api.id
-                )),
-            });
-            return None;
-        }
-    };
-    let lacking: Vec<&'static str> = rejections
-        .causes
-        .iter()
-        .copied()
-        .filter(|kind| !responses.sets_origin(kind))
-        .collect();
-    if lacking.is_empty() {
-        return None;
-    }
+    let (_, lacking) = lacking_origin(rule, api, cors, resources, &rejections, &span, warnings)?;
     let finding = Finding {
         rule,
         api: api.id.clone(),
@@ -314,6 +273,44 @@ fn judge_without_sam_cors<'t>(
         ),
     );
     Some((finding, reason))
+}
+
+/// The responses that answer `api`'s rejections and the rejection types among them that set
+/// no origin, or `None` when every one does. Where samfix can't read what answers the
+/// rejections, it can't tell whether they lack the origin: a note at `span`, not a finding.
+fn lacking_origin<'t>(
+    rule: Rule,
+    api: &Api<'t>,
+    cors: &ApiCors<'t>,
+    resources: &GatewayResponseResources,
+    rejections: &Rejections,
+    span: &Span,
+    warnings: &mut Vec<Warning>,
+) -> Option<(Responses<'t>, Vec<&'static str>)> {
+    let responses = match Responses::read(api, cors, resources) {
+        Ok(responses) => responses,
+        Err(reason) => {
+            warnings.push(Warning {
+                kind: WarningKind::Rule(reason.kind()),
+                rule: Some(rule),
+                span: span.clone(),
+                message: reason.to_string(),
+                help: Some(format!(
+                    "make sure API Gateway's own answers of `{}` ({}) set Access-Control-Allow-Origin; `DEFAULT_4XX` covers every type that is not customised",
+                    api.id,
+                    rejections.causes.iter().copied().collect::<Vec<_>>().join(", ")
+                )),
+            });
+            return None;
+        }
+    };
+    let lacking: Vec<&'static str> = rejections
+        .causes
+        .iter()
+        .copied()
+        .filter(|kind| !responses.sets_origin(kind))
+        .collect();
+    (!lacking.is_empty()).then_some((responses, lacking))
 }
 
 /// "API Gateway's own rejections of calls to `A` (401 UNAUTHORIZED, ...) carry no ..."
