@@ -19,4 +19,12 @@ done
 grep -qx README.md <<<"$(cargo package --locked --no-verify --list --allow-dirty -p samfix)" ||
   { echo "samfix: the package lacks README.md" >&2; fail=1; }
 [ "$fail" = 0 ] || exit 1
-cargo publish --dry-run --locked --workspace --exclude samfix-wasm
+# The dry run serves samfix-core to samfix from a local registry. Cargo takes a registry
+# crate of a given version to be the same forever: it reuses an earlier run's unpacked copy
+# (under $CARGO_HOME/registry/src; samfix-core is not on crates.io, so every copy there is
+# one of those) and its build in the target directory, either of which would stand in for
+# this source. So the copies go, and the dry run builds in a target directory of its own.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/samfix-core-[0-9]*
+package_target="$(mktemp -d)"
+trap 'rm -rf "$package_target"' EXIT
+CARGO_TARGET_DIR="$package_target" cargo publish --dry-run --locked --workspace --exclude samfix-wasm
