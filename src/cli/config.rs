@@ -89,11 +89,23 @@ pub enum Found {
 #[derive(Default)]
 pub struct Configs {
     by_dir: HashMap<PathBuf, Found>,
+    /// The same, by the directory as named: a batch names a few directories many times,
+    /// and resolving one walks each of its components.
+    by_named_dir: HashMap<PathBuf, Found>,
 }
 
 impl Configs {
     /// The configuration that applies to a file in `dir`.
     pub fn for_dir(&mut self, dir: &Path) -> Found {
+        if let Some(known) = self.by_named_dir.get(dir) {
+            return known.clone();
+        }
+        let found = self.for_real_dir(dir);
+        self.by_named_dir.insert(dir.to_path_buf(), found.clone());
+        found
+    }
+
+    fn for_real_dir(&mut self, dir: &Path) -> Found {
         let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         let mut searched = Vec::new();
         let mut found = Found::None;

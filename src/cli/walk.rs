@@ -142,8 +142,8 @@ pub fn collect(paths: &[PathBuf], sam_only: bool, options: &WalkOptions) -> Coll
     let mut targets = Vec::new();
     let mut dirs = Vec::new();
     let mut seen = std::collections::HashMap::new();
-    // A path that can't be resolved is kept as written: reading it reports the error.
-    let real = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut real_dirs = RealDirs::default();
+    let mut real = |path: &Path| real_dirs.real_file(path);
     let mut stdin_taken = false;
     for path in paths {
         if path.as_os_str() == "-" {
@@ -177,6 +177,39 @@ pub fn collect(paths: &[PathBuf], sam_only: bool, options: &WalkOptions) -> Coll
         }
     }
     Collected { targets, dirs }
+}
+
+/// Resolves file paths to their real ones, resolving each directory once: a batch of
+/// templates names a few directories many times, and resolving a path walks every one of
+/// its components.
+#[derive(Default)]
+struct RealDirs {
+    resolved: std::collections::HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl RealDirs {
+    /// What `canonicalize` makes of `path`; a path that can't be resolved is kept as
+    /// written, and reading it reports the error.
+    fn real_file(&mut self, path: &Path) -> PathBuf {
+        let resolve_whole = |path: &Path| std::fs::canonicalize(path).ok();
+        let is_link = std::fs::symlink_metadata(path).map(|meta| meta.file_type().is_symlink());
+        let real = match (is_link, path.file_name()) {
+            // A file that is no link resolves to its resolved directory and its own name.
+            (Ok(false), Some(name)) => {
+                let dir = match path.parent() {
+                    Some(dir) if !dir.as_os_str().is_empty() => dir,
+                    _ => Path::new("."),
+                };
+                self.resolved
+                    .entry(dir.to_path_buf())
+                    .or_insert_with(|| resolve_whole(dir))
+                    .as_ref()
+                    .map(|dir| dir.join(name))
+            }
+            _ => resolve_whole(path),
+        };
+        real.unwrap_or_else(|| path.to_path_buf())
+    }
 }
 
 /// Template files under `dir`: hidden entries, what `.gitignore`, `.ignore` and the global
