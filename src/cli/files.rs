@@ -1,7 +1,7 @@
 //! Reading templates within a size limit, and replacing them atomically.
 
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -43,8 +43,10 @@ pub fn read_file(path: &Path, limit: u64) -> std::io::Result<Contents> {
 /// Writes beside the file, then renames over it, so a reader sees the old or the new
 /// template and never a mix. A symlink is followed: its target is replaced. `original` is
 /// what the fix was made from: a file that no longer holds it (another process wrote it
-/// meanwhile) is left alone, and so is a read-only one, even for root.
-pub fn write_atomically(path: &Path, original: &[u8], contents: &[u8]) -> anyhow::Result<()> {
+/// meanwhile) is left alone, and so is a read-only one, even for root. Returns the
+/// directory the rename changed: the rename is durable once [`sync_dir`] has synced it,
+/// which a batch does once per directory.
+pub fn write_atomically(path: &Path, original: &[u8], contents: &[u8]) -> anyhow::Result<PathBuf> {
     let target = std::fs::canonicalize(path).context("cannot resolve the path")?;
     let dir = target
         .parent()
@@ -75,11 +77,15 @@ pub fn write_atomically(path: &Path, original: &[u8], contents: &[u8]) -> anyhow
     if !now.unwrap_or(false) {
         anyhow::bail!("it changed while samfix was fixing it");
     }
+    let dir = dir.to_path_buf();
     temp.persist(&target).context("cannot replace the file")?;
-    // The rename itself is durable once the directory is synced; the file is already
-    // replaced, so a directory that can't be synced is no error.
+    Ok(dir)
+}
+
+/// Makes the renames in `dir` durable. The files are already replaced, so a directory that
+/// can't be synced is no error.
+pub fn sync_dir(dir: &Path) {
     if let Ok(dir) = std::fs::File::open(dir) {
         let _ = dir.sync_all();
     }
-    Ok(())
 }

@@ -139,16 +139,6 @@ pub fn run_with(
     if args.show_files {
         return show_files(&collected, &settings, &config_errors, stdout, stderr);
     }
-    let results = process_all(&collected.targets, &settings, &run);
-    let run_warnings = empty_dirs(&collected.dirs, |index| results[index].is_some());
-    let processed: Vec<Processed> = config_errors
-        .into_iter()
-        .map(|report| Processed {
-            report,
-            output: None,
-        })
-        .chain(results.into_iter().flatten())
-        .collect();
     // The report goes where it can't mix with a patch or a template on stdout.
     let stdin_write = mode == Mode::Write && paths.iter().any(|p| p.as_os_str() == "-");
     let report_on_stderr = mode == Mode::Diff || stdin_write;
@@ -168,7 +158,21 @@ pub fn run_with(
         report_style: style(args.color, report_is_terminal, no_color),
         error_style: style(args.color, std::io::stderr().is_terminal(), no_color),
     };
-    let code = printer.print(&processed, &run_warnings, stdout, stderr);
+    let results = process_all(&collected.targets, &settings, &run, |processed| {
+        printer.prepare(processed)
+    });
+    let run_warnings = empty_dirs(&collected.dirs, |index| results[index].is_some());
+    let prepared: Vec<Prepared> = config_errors
+        .into_iter()
+        .map(|report| {
+            printer.prepare(Processed {
+                report,
+                output: None,
+            })
+        })
+        .chain(results.into_iter().flatten())
+        .collect();
+    let code = printer.print(&prepared, &run_warnings, stdout, stderr);
     if args.exit_zero && code == 1 {
         0
     } else {
@@ -361,17 +365,37 @@ struct Printer {
     error_style: Style,
 }
 
+/// A file's processing, with its report as the format prints it.
+struct Prepared {
+    processed: Processed,
+    text: String,
+}
+
 impl Printer {
+    /// Renders a file's report, on the thread that processed it: a batch's reports are
+    /// rendered side by side, and only printed in order.
+    fn prepare(&self, processed: Processed) -> Prepared {
+        let file = &processed.report;
+        let text = match self.format {
+            Format::Human | Format::Concise if self.statistics => String::new(),
+            Format::Human => human::file(file, self.mode, self.report_style),
+            Format::Concise => concise::file(file),
+            Format::Github => github::file(file),
+            Format::Json | Format::Sarif => String::new(),
+        };
+        Prepared { processed, text }
+    }
+
     /// Prints every file's report, output and errors in input order, then the summary or
     /// the document; returns the exit status.
     fn print(
         &self,
-        processed: &[Processed],
+        prepared: &[Prepared],
         run_warnings: &[String],
         stdout: &mut dyn Write,
         stderr: &mut dyn Write,
     ) -> u8 {
-        let reports: Vec<&FileReport> = processed.iter().map(|p| &p.report).collect();
+        let reports: Vec<&FileReport> = prepared.iter().map(|p| &p.processed.report).collect();
         let totals = Totals::of(&reports, self.mode);
         // A JSON or SARIF document on stderr is all stderr holds: its errors and warnings
         // are inside it.
@@ -382,18 +406,15 @@ impl Printer {
                 let _ = writeln!(stderr, "warning: {warning}");
             }
         }
-        for Processed {
-            report: file,
-            output,
-        } in processed
+        for Prepared {
+            processed:
+                Processed {
+                    report: file,
+                    output,
+                },
+            text,
+        } in prepared
         {
-            let text = match self.format {
-                Format::Human | Format::Concise if self.statistics => String::new(),
-                Format::Human => human::file(file, self.mode, self.report_style),
-                Format::Concise => concise::file(file),
-                Format::Github => github::file(file),
-                Format::Json | Format::Sarif => String::new(),
-            };
             let to_report: &mut dyn Write = if self.report_on_stderr {
                 &mut *stderr
             } else {

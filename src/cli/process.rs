@@ -1,10 +1,11 @@
 //! Checking (and fixing) each target, on every core, into one report per file.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use super::files::{read_file, read_limited, write_atomically, Contents};
+use super::files::{read_file, read_limited, sync_dir, write_atomically, Contents};
 use super::walk::{file_mentions_sam_transform, mentions_sam_transform, Target};
 use super::Checker;
 use crate::report::{self, FileReport, Mode};
@@ -35,35 +36,49 @@ pub struct Processed {
     pub output: Option<String>,
 }
 
-/// Every target on a pool of threads, one per core; the results come back in the order of
-/// `targets`, whichever thread finished first. Files that turn out not to be SAM
-/// templates are `None`.
-pub fn process_all(
+/// Every target on a pool of threads, one per core, each result passed to `finish` on the
+/// thread that made it; the results come back in the order of `targets`, whichever thread
+/// finished first. Files that turn out not to be SAM templates are `None`.
+pub fn process_all<T: Send>(
     targets: &[Target],
     settings: &[Option<Settings>],
     run: &Run,
-) -> Vec<Option<Processed>> {
+    finish: impl Fn(Processed) -> T + Sync,
+) -> Vec<Option<T>> {
+    let written_dirs = Mutex::new(BTreeSet::new());
     let process = |index: usize| {
         let settings = settings[index].as_ref()?;
-        process(&targets[index], settings, run)
+        process(&targets[index], settings, run, &written_dirs).map(&finish)
     };
+    let results = process_in_order(targets.len(), process);
+    // Each directory once, however many of its files were replaced.
+    for dir in written_dirs.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        sync_dir(&dir);
+    }
+    results
+}
+
+/// `process` for every index up to `count`, on a thread per core.
+fn process_in_order<T: Send>(
+    count: usize,
+    process: impl Fn(usize) -> Option<T> + Sync,
+) -> Vec<Option<T>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(targets.len())
+        .min(count)
         .max(1);
     if threads == 1 {
         // One file (or one core): no thread to start, and the main thread's allocator
         // arena, which grows more cheaply than a new thread's.
-        return (0..targets.len()).map(process).collect();
+        return (0..count).map(process).collect();
     }
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Option<Processed>>>> =
-        targets.iter().map(|_| Mutex::new(None)).collect();
+    let slots: Vec<Mutex<Option<Option<T>>>> = (0..count).map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
-                if index >= targets.len() {
+                if index >= count {
                     break;
                 }
                 let processed = process(index);
@@ -86,7 +101,12 @@ pub fn display(path: &Path) -> String {
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
-fn process(target: &Target, settings: &Settings, run: &Run) -> Option<Processed> {
+fn process(
+    target: &Target,
+    settings: &Settings,
+    run: &Run,
+    written_dirs: &Mutex<BTreeSet<PathBuf>>,
+) -> Option<Processed> {
     let done = |report: FileReport| {
         Some(Processed {
             report,
@@ -183,7 +203,13 @@ fn process(target: &Target, settings: &Settings, run: &Run) -> Option<Processed>
             }
             (Target::File(path, _), Some(fixed)) => {
                 match write_atomically(path, source.as_bytes(), fixed.as_bytes()) {
-                    Ok(()) => report.written = true,
+                    Ok(dir) => {
+                        report.written = true;
+                        written_dirs
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(dir);
+                    }
                     Err(error) => {
                         let message = format!("{error:#}; the file is unchanged");
                         report = report.with_error(message);
