@@ -5,22 +5,34 @@ pub struct LineIndex<'s> {
     source: &'s str,
     /// 32 bits each: a 10 MB template has half a million lines. Lines that start past
     /// 4 GiB (larger than any file samfix parses) count as part of the last one before.
-    line_starts: Vec<u32>,
+    /// Found on the first question: most files a report renders have nothing to place.
+    line_starts: std::cell::OnceCell<Vec<u32>>,
 }
 
 impl<'s> LineIndex<'s> {
-    /// Finds where each line of `source` starts.
+    /// The index of `source`; its lines are found when first asked for.
     pub fn new(source: &'s str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            source
-                .match_indices('\n')
-                .map_while(|(i, _)| u32::try_from(i + 1).ok()),
-        );
         LineIndex {
             source,
-            line_starts,
+            line_starts: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Where each line starts.
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut line_starts = vec![0];
+            // Byte by byte: templates' lines are short, and a search per line costs more
+            // to start than it saves.
+            line_starts.extend(
+                self.source
+                    .bytes()
+                    .enumerate()
+                    .filter(|&(_, byte)| byte == b'\n')
+                    .map_while(|(i, _)| u32::try_from(i + 1).ok()),
+            );
+            line_starts
+        })
     }
 
     /// 1-based line and column; the column counts characters, and a leading byte order
@@ -28,7 +40,7 @@ impl<'s> LineIndex<'s> {
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.source.len());
         let line = self.line_of(offset);
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts()[line] as usize;
         let text = self.source.get(start..offset).unwrap_or("");
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         (line + 1, text.chars().count() + 1)
@@ -36,23 +48,23 @@ impl<'s> LineIndex<'s> {
 
     /// The 0-based line holding `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.line_starts
+        self.line_starts()
             .partition_point(|&start| start as usize <= offset)
             - 1
     }
 
     /// How many lines hold text: a final line ending ends the last line, it starts none.
     pub fn line_count(&self) -> usize {
-        let empty_last =
-            self.line_starts.last().map(|&start| start as usize) == Some(self.source.len());
-        self.line_starts.len() - usize::from(empty_last)
+        let line_starts = self.line_starts();
+        let empty_last = line_starts.last().map(|&start| start as usize) == Some(self.source.len());
+        line_starts.len() - usize::from(empty_last)
     }
 
     /// The 0-based line `index`, with its line ending.
     pub fn line(&self, index: usize) -> &'s str {
-        let start = self.line_starts[index] as usize;
-        let end = self
-            .line_starts
+        let line_starts = self.line_starts();
+        let start = line_starts[index] as usize;
+        let end = line_starts
             .get(index + 1)
             .map_or(self.source.len(), |&end| end as usize);
         &self.source[start..end]
