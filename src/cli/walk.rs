@@ -143,14 +143,22 @@ pub fn collect(paths: &[PathBuf], sam_only: bool, options: &WalkOptions) -> Coll
     let mut dirs = Vec::new();
     let mut seen = std::collections::HashMap::new();
     let mut real_dirs = RealDirs::default();
-    let mut real = |path: &Path| real_dirs.real_file(path);
     let mut stdin_taken = false;
     for path in paths {
         if path.as_os_str() == "-" {
             if !std::mem::replace(&mut stdin_taken, true) {
                 targets.push(Target::Stdin);
             }
-        } else if path.is_dir() {
+            continue;
+        }
+        // One look tells a named file from a directory, unless the path is a link.
+        let own = std::fs::symlink_metadata(path);
+        let is_link = own.as_ref().ok().map(|meta| meta.file_type().is_symlink());
+        let is_dir = match &own {
+            Ok(meta) if !meta.file_type().is_symlink() => meta.is_dir(),
+            _ => path.is_dir(),
+        };
+        if is_dir {
             if excludes.excludes(path, true) {
                 continue;
             }
@@ -162,21 +170,32 @@ pub fn collect(paths: &[PathBuf], sam_only: bool, options: &WalkOptions) -> Coll
                 targets.push(Target::Unwalkable(report));
             }
             for file in found {
-                let index = *seen.entry(real(&file)).or_insert_with(|| {
-                    targets.push(Target::File(file, true));
-                    targets.len() - 1
-                });
+                let is_link = is_link_at(&file);
+                let index = *seen
+                    .entry(real_dirs.real_file(&file, is_link))
+                    .or_insert_with(|| {
+                        targets.push(Target::File(file, true));
+                        targets.len() - 1
+                    });
                 indices.push(index);
             }
             dirs.push((path.clone(), indices));
         } else if !excludes.excludes(path, false) {
-            seen.entry(real(path)).or_insert_with(|| {
-                targets.push(Target::File(path.clone(), sam_only));
-                targets.len() - 1
-            });
+            seen.entry(real_dirs.real_file(path, is_link))
+                .or_insert_with(|| {
+                    targets.push(Target::File(path.clone(), sam_only));
+                    targets.len() - 1
+                });
         }
     }
     Collected { targets, dirs }
+}
+
+/// Whether `path` is a symlink; `None` when it can't be looked at.
+fn is_link_at(path: &Path) -> Option<bool> {
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|meta| meta.file_type().is_symlink())
 }
 
 /// Resolves file paths to their real ones, resolving each directory once: a batch of
@@ -188,14 +207,13 @@ struct RealDirs {
 }
 
 impl RealDirs {
-    /// What `canonicalize` makes of `path`; a path that can't be resolved is kept as
-    /// written, and reading it reports the error.
-    fn real_file(&mut self, path: &Path) -> PathBuf {
+    /// What `canonicalize` makes of `path`, given whether it is a link; a path that can't
+    /// be resolved is kept as written, and reading it reports the error.
+    fn real_file(&mut self, path: &Path, is_link: Option<bool>) -> PathBuf {
         let resolve_whole = |path: &Path| std::fs::canonicalize(path).ok();
-        let is_link = std::fs::symlink_metadata(path).map(|meta| meta.file_type().is_symlink());
         let real = match (is_link, path.file_name()) {
             // A file that is no link resolves to its resolved directory and its own name.
-            (Ok(false), Some(name)) => {
+            (Some(false), Some(name)) => {
                 let dir = match path.parent() {
                     Some(dir) if !dir.as_os_str().is_empty() => dir,
                     _ => Path::new("."),
