@@ -196,10 +196,10 @@ def memory_dir():
     """Where the runs' files go: a file system in memory when the machine has one, so that
     the --write rows time samfix and ruamel rather than the disk. Replacing a file frees the
     old one's blocks, and on a disk mounted with `discard` each free waits on the device,
-    which would add milliseconds to a batch, and noise, that neither tool decides. `None`
-    is the system's temporary directory."""
+    which would add milliseconds to a batch, and noise, that neither tool decides. Otherwise
+    the system's temporary directory."""
     shm = "/dev/shm"
-    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
 
 
 def restore_and_sync(pristine, copy, files):
@@ -603,7 +603,8 @@ def main():
 
     header = machine_line(samfix, args.samfix is not None)
     table, notes = Table(), []
-    with tempfile.TemporaryDirectory(prefix="samfix-bench-", dir=memory_dir()) as work:
+    files_dir = memory_dir()
+    with tempfile.TemporaryDirectory(prefix="samfix-bench-", dir=files_dir) as work:
         batch(table, notes, cfg, samfix, python, args.shared, work)
         single(table, cfg, samfix, python, args.shared, work)
         results = large(table, notes, cfg, samfix, floor, work)
@@ -615,7 +616,7 @@ def main():
     missed = table.missed()
     lines = [f"Machine: {header}", "", table.markdown(), ""]
     lines += [f"- {note}" for note in notes]
-    lines.append(f"- files written in {memory_dir() or tempfile.gettempdir()}")
+    lines.append(f"- files written in {files_dir}")
     if cfg.quick:
         lines.append("- --quick: fewer runs and no 10 MB template; its targets were not measured")
     lines.append(
