@@ -23,7 +23,7 @@ fn to_value(value: &samfix::Value) -> Value {
         samfix::Value::Map(entries) => Value::Mapping(
             entries
                 .iter()
-                .map(|(key, value)| (Value::String(key.clone()), to_value(value)))
+                .map(|(key, value)| (Value::String(key.to_string()), to_value(value)))
                 .collect(),
         ),
         samfix::Value::Seq(items) => Value::Sequence(items.iter().map(to_value).collect()),
@@ -62,7 +62,7 @@ fn apply(value: &mut Value, change: &Change) {
             target
                 .as_mapping_mut()
                 .unwrap()
-                .insert(Value::String(key.clone()), to_value(new));
+                .insert(Value::String(key.to_string()), to_value(new));
         }
         Change::Replace { path, value: new } => *at(value, path) = to_value(new),
         other => panic!("a change the test does not know: {other:?}"),

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 use crate::parse::{display_path, NodeId, Path, Tree};
@@ -17,7 +18,7 @@ pub enum Change {
         /// The map's path.
         map: Path,
         /// The key to remove.
-        key: String,
+        key: CompactString,
     },
     /// Add `key: value` to the map at `map` (a null value becomes a map), right after
     /// `after` if the map has that key, else at its end.
@@ -25,11 +26,11 @@ pub enum Change {
         /// The map's path.
         map: Path,
         /// The new key.
-        key: String,
+        key: CompactString,
         /// Its value.
         value: Value,
         /// The key it goes after, if the map has it.
-        after: Option<String>,
+        after: Option<CompactString>,
     },
     /// Replace the value at `path`.
     Replace {
@@ -54,14 +55,14 @@ pub enum Value {
     /// A string, quoted where it would otherwise read as something else.
     Str(String),
     /// A map, its entries in order.
-    Map(Vec<(String, Value)>),
+    Map(Vec<(CompactString, Value)>),
     /// A sequence.
     Seq(Vec<Value>),
 }
 
 impl Value {
     /// A map of `entries`.
-    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
+    pub fn map<K: Into<CompactString>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
         Value::Map(
             entries
                 .into_iter()

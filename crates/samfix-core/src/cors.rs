@@ -3,7 +3,10 @@
 //! its routes take, with the headers each needs (SAM-FACTS.md, "CORS beyond auth"). Read
 //! once per check, beside [`Facts`](crate::facts::Facts), by the CORS rules.
 
-use crate::diagnostic::WrittenIn;
+use std::borrow::Cow;
+use std::rc::Rc;
+
+use crate::diagnostic::{EventLabels, WrittenIn};
 use crate::facts::ApiFacts;
 use crate::model::{child, is_intrinsic, is_shared, Api, ApiEvent, Template};
 use crate::parse::{Node, Path, Reads, ResourceReads, Seg, Span};
@@ -91,29 +94,36 @@ pub enum Authorizer {
 
 /// One route of an API, as a browser calls it.
 #[derive(Debug, Clone)]
-pub struct Operation {
-    /// `Owner.Event` for a route from an event, `path method` for one from a body.
-    pub label: String,
+pub struct Operation<'t> {
+    /// The logical id of the function or state machine whose event makes the route.
+    pub owner: &'t str,
+    /// The event's name.
+    pub event: &'t str,
     /// The path, if written as a string.
-    pub path: Option<String>,
+    pub path: Option<&'t str>,
     /// The method, lower case (`any` stands for all of them).
-    pub method: String,
+    pub method: Cow<'static, str>,
     /// Whether the call must carry `x-api-key`.
     pub api_key: bool,
     /// The authorizer API Gateway runs first, if any.
-    pub authorizer: Option<Authorizer>,
+    pub authorizer: Option<Rc<Authorizer>>,
 }
 
 /// The methods `any` stands for, as the browser view counts them.
 pub const ANY_METHODS: [&str; 6] = ["get", "head", "post", "put", "delete", "patch"];
 
-impl Operation {
+impl Operation<'_> {
+    /// `Owner.Event`, as findings name the event.
+    pub fn label(&self) -> String {
+        [self.owner, ".", self.event].concat()
+    }
+
     /// The methods a browser may call this route with.
     pub fn methods(&self) -> Vec<&str> {
         if self.method == "any" {
             ANY_METHODS.to_vec()
         } else {
-            vec![self.method.as_str()]
+            vec![&self.method]
         }
     }
 
@@ -122,25 +132,7 @@ impl Operation {
     /// key, the authorizer's identity headers, SigV4's headers, and `Content-Type` for a
     /// JSON body.
     pub fn needed_headers(&self, method: &str) -> Vec<String> {
-        let mut headers = Vec::new();
-        if matches!(method, "post" | "put" | "patch") {
-            headers.push("Content-Type".to_string());
-        }
-        if self.api_key {
-            headers.push("x-api-key".to_string());
-        }
-        match &self.authorizer {
-            Some(Authorizer::Cognito { header } | Authorizer::Token { header }) => {
-                headers.push(header.clone());
-            }
-            Some(Authorizer::Request { headers: identity }) => {
-                headers.extend(identity.iter().cloned());
-            }
-            Some(Authorizer::Iam) => headers
-                .extend(["Authorization", "X-Amz-Date", "X-Amz-Security-Token"].map(String::from)),
-            Some(Authorizer::Unknown) | None => {}
-        }
-        headers
+        needed_headers(method, self.api_key, self.authorizer.as_deref())
     }
 
     /// Whether API Gateway itself may refuse the call (a key, an authorizer, SigV4),
@@ -148,6 +140,29 @@ impl Operation {
     pub fn gateway_may_reject(&self) -> bool {
         self.api_key || self.authorizer.is_some()
     }
+}
+
+/// [`Operation::needed_headers`] of a route with this key requirement and authorizer.
+pub fn needed_headers(method: &str, api_key: bool, authorizer: Option<&Authorizer>) -> Vec<String> {
+    let mut headers = Vec::new();
+    if matches!(method, "post" | "put" | "patch") {
+        headers.push("Content-Type".to_string());
+    }
+    if api_key {
+        headers.push("x-api-key".to_string());
+    }
+    match authorizer {
+        Some(Authorizer::Cognito { header } | Authorizer::Token { header }) => {
+            headers.push(header.clone());
+        }
+        Some(Authorizer::Request { headers: identity }) => {
+            headers.extend(identity.iter().cloned());
+        }
+        Some(Authorizer::Iam) => headers
+            .extend(["Authorization", "X-Amz-Date", "X-Amz-Security-Token"].map(String::from)),
+        Some(Authorizer::Unknown) | None => {}
+    }
+    headers
 }
 
 /// What a browser meets on one API.
@@ -160,7 +175,7 @@ pub struct ApiCors<'t> {
     /// Whether its `Auth.UsagePlan` makes a usage plan (which throttles with 429).
     pub usage_plan: bool,
     /// Its routes, from its events (or from its `DefinitionBody`, when it brings one).
-    pub operations: Vec<Operation>,
+    pub operations: Vec<Operation<'t>>,
     /// Whether samfix could read every route: `false` when a body or an event's `Auth`
     /// is an intrinsic, or the body comes from a file.
     pub operations_known: bool,
@@ -238,14 +253,15 @@ impl<'t> ApiCors<'t> {
             .as_ref()
             .and_then(|setting| setting.value.as_str())
             .filter(|name| *name != "NONE")
-            .map(authorizer_named);
+            .map(|name| Rc::new(authorizer_named(name)));
         let api_key = facts
             .api_key
             .as_ref()
             .is_some_and(|setting| setting.value.is_truthy());
         let mut operations_known = facts.own_body.is_none();
-        let mut operations = Vec::new();
-        for event in template.events_of(&api.id) {
+        let events = template.events_of(&api.id);
+        let mut operations = Vec::with_capacity(events.len());
+        for event in events {
             match event_operation(event, api_key, &default_authorizer, &authorizer_named) {
                 Some(operation) => operations.push(operation),
                 None => operations_known = false,
@@ -403,12 +419,12 @@ fn read_authorizer(authorizer: Node<'_>) -> Authorizer {
 }
 
 /// The route an event makes, or `None` when its `Auth` can't be read.
-fn event_operation(
-    event: &ApiEvent<'_>,
+fn event_operation<'t>(
+    event: &ApiEvent<'t>,
     api_key: bool,
-    default_authorizer: &Option<Authorizer>,
+    default_authorizer: &Option<Rc<Authorizer>>,
     authorizer_named: &dyn Fn(&str) -> Authorizer,
-) -> Option<Operation> {
+) -> Option<Operation<'t>> {
     let props = event.properties.value();
     let auth = props.get("Auth").filter(|auth| !auth.is_null());
     if auth.is_some_and(is_intrinsic) {
@@ -421,18 +437,32 @@ fn event_operation(
     let authorizer = match auth.and_then(|auth| auth.get("Authorizer")) {
         Some(name) => match name.as_str() {
             Some("NONE") => None,
-            Some(name) => Some(authorizer_named(name)),
-            None => Some(Authorizer::Unknown),
+            Some(name) => Some(Rc::new(authorizer_named(name))),
+            None => Some(Rc::new(Authorizer::Unknown)),
         },
         None => default_authorizer.clone(),
     };
     Some(Operation {
-        label: event.label(),
-        path: props.get("Path").and_then(Node::as_str).map(String::from),
-        method: event.method.unwrap_or("").to_ascii_lowercase(),
+        owner: event.owner,
+        event: event.name,
+        path: props.get("Path").and_then(Node::as_str),
+        method: lower_method(event.method.unwrap_or("")),
         api_key,
         authorizer,
     })
+}
+
+/// `method` in lower case: a large template has an event per route, and nearly every one
+/// names a method of [`ANY_METHODS`] or `any`, which need no copy.
+fn lower_method(method: &str) -> Cow<'static, str> {
+    ANY_METHODS
+        .iter()
+        .chain(&["any", "options"])
+        .find(|known| known.eq_ignore_ascii_case(method))
+        .map_or_else(
+            || Cow::Owned(method.to_ascii_lowercase()),
+            |known| Cow::Borrowed(*known),
+        )
 }
 
 /// Splits a mapping-expression literal (`'a,b'`) into its items; `None` when the value is
@@ -1075,7 +1105,7 @@ pub struct HttpApiCors<'t> {
     /// The logical id (`ServerlessHttpApi` for the implicit one).
     pub id: String,
     /// Its `HttpApi` events, as `Owner.Event`.
-    pub events: Vec<String>,
+    pub events: EventLabels,
     /// Where its `CorsConfiguration` comes from: its own, `Globals.HttpApi`'s, or both.
     pub configured_in: Vec<WrittenIn>,
     /// Each field of [`HTTP_API_CORS_FIELDS`] it sets, with the values that make it: a list

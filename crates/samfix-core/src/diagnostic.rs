@@ -73,6 +73,9 @@ impl WrittenIn {
     }
 }
 
+/// Event labels (`Owner.Event`), shared by the findings of one API.
+pub type EventLabels = std::sync::Arc<[String]>;
+
 /// One way the template breaks a browser's cross-origin call.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
@@ -96,7 +99,7 @@ pub struct Finding {
     /// Why the API has a CORS preflight.
     pub preflight: String,
     /// The `Type: Api` events of the API, as `Owner.Event`.
-    pub events: Vec<String>,
+    pub events: EventLabels,
     /// Its fix: an index into [`Checked::fixes`](crate::Checked::fixes).
     pub fix: Option<usize>,
     /// Why it is left for a human: an index into [`Checked::refusals`](crate::Checked::refusals).

@@ -261,6 +261,7 @@ fn pass(
     warnings.extend(rule_warnings);
     // Its events and indexes would otherwise stay until the end, beside the second check's.
     drop(facts.apis);
+    let labels = template.take_labels();
     drop(template);
     let fixed = if edits.is_empty() {
         None
@@ -277,8 +278,16 @@ fn pass(
             .ok_or_else(|| unverified("the planned changes do not apply to the template".into()))?;
         // A deferred fix is still to come: the pass that makes it checks that all settles.
         if deferred.is_empty() {
-            verify::settles(source, &kept, tree.root(), strategy, rules, refusals.len())
-                .map_err(unverified)?;
+            verify::settles(
+                source,
+                &kept,
+                tree.root(),
+                strategy,
+                rules,
+                refusals.len(),
+                labels,
+            )
+            .map_err(unverified)?;
         }
         let expected = tree.fingerprint();
         drop(tree);

@@ -1,10 +1,12 @@
 //! What samfix needs to know of a SAM template: the APIs, the `Type: Api` events that
 //! target them, and the `Globals.Api` settings they inherit (see SAM-FACTS.md).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
+use crate::diagnostic::EventLabels;
 use crate::parse::{Entry, Kind, Node, Path, Seg};
 
 /// The logical id of the API SAM makes for the events that name no `RestApiId`.
@@ -28,7 +30,14 @@ pub struct Template<'t> {
     /// scan per API would make large templates quadratic. Hashed with foldhash, as the
     /// tree's maps are: every event is filed here.
     events_by_api: HashMap<&'t str, Vec<usize>, foldhash::fast::RandomState>,
+    /// Each API's [`Template::event_labels`], made on first use: every finding about an
+    /// API lists them, and a copy per finding would hold a large template's labels many
+    /// times over.
+    labels_by_api: RefCell<Labels>,
 }
+
+/// Event labels by API id.
+pub(crate) type Labels = HashMap<String, EventLabels, foldhash::fast::RandomState>;
 
 /// An `AWS::Serverless::Api` resource, or the implicit `ServerlessRestApi`.
 pub struct Api<'t> {
@@ -148,6 +157,7 @@ impl<'t> Template<'t> {
             events: Vec::new(),
             resource_ids: Vec::new(),
             events_by_api: Default::default(),
+            labels_by_api: Default::default(),
         };
         if let Some((entry, indirect)) = root.lookup("Resources") {
             let resources = entry.value();
@@ -297,16 +307,35 @@ impl<'t> Template<'t> {
 
     /// The labels (`Owner.Event`) of the events that target `api_id`, in template order, as
     /// findings list them.
-    pub fn event_labels(&self, api_id: &str) -> Vec<String> {
-        self.events_of(api_id).map(ApiEvent::label).collect()
+    pub fn event_labels(&self, api_id: &str) -> EventLabels {
+        self.labels_by_api
+            .borrow_mut()
+            .entry(api_id.to_string())
+            .or_insert_with(|| self.events_of(api_id).map(ApiEvent::label).collect())
+            .clone()
     }
 
-    /// The events that target `api_id`, in template order.
-    pub fn events_of<'a>(&'a self, api_id: &str) -> impl Iterator<Item = &'a ApiEvent<'t>> + 'a {
+    /// The labels [`Template::event_labels`] made, by API: for a template read again after
+    /// a fix, which keeps every event's name, to share with [`Template::reuse_labels`].
+    pub(crate) fn take_labels(&self) -> Labels {
+        self.labels_by_api.take()
+    }
+
+    /// Takes the labels of the same events, read from another tree of this template.
+    pub(crate) fn reuse_labels(&self, labels: Labels) {
+        *self.labels_by_api.borrow_mut() = labels;
+    }
+
+    /// The events that target `api_id`, in template order; the iterator knows how many,
+    /// so what is collected from it is allocated once.
+    pub fn events_of<'a>(
+        &'a self,
+        api_id: &str,
+    ) -> impl ExactSizeIterator<Item = &'a ApiEvent<'t>> + 'a {
         self.events_by_api
             .get(api_id)
-            .into_iter()
-            .flatten()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
             .map(move |&index| &self.events[index])
     }
 }

@@ -14,8 +14,13 @@ pub(crate) fn settles(
     strategy: Strategy,
     rules: &[Rule],
     still_refused: usize,
+    labels: crate::model::Labels,
 ) -> Result<(), String> {
     let template = crate::model::Template::read(planned).map_err(|error| error.message)?;
+    // No fix adds, removes or renames an event, and these findings are only counted: the
+    // labels the first reading made serve, where new ones would double them on a large
+    // template.
+    template.reuse_labels(labels);
     let facts = crate::facts::Facts::read(&template);
     let mut again = crate::rules::run(&template, &facts, strategy, rules);
     // What `# samfix: ignore` left alone is still there, as it should be: the nodes the fix

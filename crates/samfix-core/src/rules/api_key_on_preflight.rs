@@ -139,8 +139,14 @@ fn move_to_events<'t>(
         });
     }
     let root = context.template.root;
-    let mut changes = vec![removal(root, &key.auth, SETTING.key)];
-    let mut holders = vec![None];
+    let events: usize = losing
+        .iter()
+        .map(|(api, _)| context.template.events_of(&api.id).len())
+        .sum();
+    let mut changes = Vec::with_capacity(1 + events);
+    changes.push(removal(root, &key.auth, SETTING.key));
+    let mut holders = Vec::with_capacity(1 + events);
+    holders.push(None);
     for (api, _) in &losing {
         for event in context.template.events_of(&api.id) {
             if let Some((change, holder)) =

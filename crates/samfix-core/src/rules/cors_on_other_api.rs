@@ -8,7 +8,7 @@ use crate::cors::{
     apis_with_own_cors, cors_intent, quoted_list, replaced_by_implicit_api, shown_setting, Intent,
     INTENT_READS,
 };
-use crate::diagnostic::{Finding, Reason, WrittenIn};
+use crate::diagnostic::{EventLabels, Finding, Reason, WrittenIn};
 use crate::model::{child, Api, IMPLICIT_API};
 use crate::parse::Span;
 
@@ -104,7 +104,7 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
     output
 }
 
-fn replaced_finding(api: &Api<'_>, span: Span, events: &[String]) -> Finding {
+fn replaced_finding(api: &Api<'_>, span: Span, events: &EventLabels) -> Finding {
     Finding {
         rule: Rule(&RULE),
         api: api.id.clone(),
@@ -119,7 +119,7 @@ fn replaced_finding(api: &Api<'_>, span: Span, events: &[String]) -> Finding {
         setting: cors_setting(api),
         written_in: WrittenIn::Api(api.id.clone()),
         preflight: format!("none: SAM drops the `Cors` of the `{IMPLICIT_API}` written here"),
-        events: events.to_vec(),
+        events: events.clone(),
         fix: None,
         refusal: None,
     }

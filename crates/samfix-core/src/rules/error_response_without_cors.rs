@@ -1469,7 +1469,7 @@ fn changes_at(
         let after = map
             .lookup("Cors")
             .is_some_and(|(_, indirect)| !indirect)
-            .then(|| "Cors".to_string());
+            .then(|| "Cors".into());
         return Ok(vec![Change::Insert {
             map: map_path.clone(),
             key: "GatewayResponses".into(),
@@ -1505,7 +1505,7 @@ fn changes_at(
             let Some((entry, indirect)) = current.lookup(key) else {
                 changes.push(Change::Insert {
                     map: path,
-                    key: key.to_string(),
+                    key: key.into(),
                     value: response_value(headers, depth),
                     after: None,
                 });
@@ -1530,7 +1530,7 @@ fn changes_at(
             if !has_header(present.iter().copied(), name) {
                 changes.push(Change::Insert {
                     map: path.clone(),
-                    key: (*name).to_string(),
+                    key: (*name).into(),
                     value: Value::str(text.clone()),
                     after: None,
                 });

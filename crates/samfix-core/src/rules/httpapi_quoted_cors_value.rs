@@ -8,7 +8,9 @@ use super::invalid_mapping_expression::{
 };
 use super::{Context, Output, Rule, RuleSpec};
 use crate::change::{Change, Value};
-use crate::diagnostic::{Finding, Fix, FixReason, Reason, Refusal, Strategy, WrittenIn};
+use crate::diagnostic::{
+    EventLabels, Finding, Fix, FixReason, Reason, Refusal, Strategy, WrittenIn,
+};
 use crate::model::{child, is_intrinsic, is_shared};
 use crate::parse::{
     display_path, Node, Path, Reads, Resolved, ResourceReads, ScalarStyle, Seg, Span,
@@ -52,7 +54,7 @@ struct HttpApi<'t> {
     /// Whether `IgnoreGlobals` keeps `Globals.HttpApi.CorsConfiguration` away from it.
     ignores_globals: bool,
     /// Its `HttpApi` events, as `Owner.Event`.
-    events: Vec<String>,
+    events: EventLabels,
 }
 
 /// A `CorsConfiguration` as written.
@@ -470,7 +472,7 @@ fn http_apis(root: Node<'_>) -> Vec<HttpApi<'_>> {
             id: IMPLICIT_HTTP_API.to_string(),
             own: None,
             ignores_globals: false,
-            events: Vec::new(),
+            events: EventLabels::default(),
         });
     }
     for api in &mut apis {
@@ -538,7 +540,7 @@ fn read_resources<'t>(
                     id: id.to_string(),
                     own: own.filter(|config| !config.node.is_null()),
                     ignores_globals,
-                    events: Vec::new(),
+                    events: EventLabels::default(),
                 });
             }
             Some("AWS::Serverless::Function") => {

@@ -203,15 +203,15 @@ fn replacement(context: &Context, setting: &Setting, text: String) -> Vec<Change
         .get_index_of(key)
         .and_then(|at| at.checked_sub(1))
         .and_then(|at| map.get_index(at))
-        .map(|entry| entry.key().to_string());
+        .map(|entry| entry.key().into());
     vec![
         Change::Remove {
             map: parent.to_vec(),
-            key: key.to_string(),
+            key: key.clone(),
         },
         Change::Insert {
             map: parent.to_vec(),
-            key: key.to_string(),
+            key: key.clone(),
             value: Value::str(text),
             after,
         },
@@ -958,10 +958,10 @@ fn calls(
     }
     let mut calls = Vec::new();
     for operation in &cors.operations {
-        if matches!(operation.authorizer, Some(crate::cors::Authorizer::Unknown)) {
+        if matches!(operation.authorizer.as_deref(), Some(crate::cors::Authorizer::Unknown)) {
             return Err(format!(
                 "the authorizer of `{}` is unknown",
-                operation.label
+                operation.label()
             ));
         }
         for method in operation.methods() {

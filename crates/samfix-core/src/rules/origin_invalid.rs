@@ -9,7 +9,9 @@
 use super::{Context, Output, Rule, RuleSpec};
 use crate::change::{Change, Value};
 use crate::cors::{http_api_cors, is_serialized_origin, Setting};
-use crate::diagnostic::{Finding, Fix, FixReason, Reason, Refusal, Strategy, WrittenIn};
+use crate::diagnostic::{
+    EventLabels, Finding, Fix, FixReason, Reason, Refusal, Strategy, WrittenIn,
+};
 use crate::model::{child, is_intrinsic, is_shared, Template};
 use crate::parse::{display_path, Node, Path, Reads, Resolved, ResourceReads, ScalarStyle, Seg};
 
@@ -116,7 +118,7 @@ fn judge(text: &str, http_api: bool) -> Verdict {
 struct Reader {
     api: String,
     preflight: String,
-    events: Vec<String>,
+    events: EventLabels,
 }
 
 /// Where an origin value answers the browser.

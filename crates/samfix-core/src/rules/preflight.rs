@@ -213,6 +213,6 @@ pub(super) fn removal(root: Node, map: &Path, key: &str) -> Change {
     }
     Change::Remove {
         map: map.clone(),
-        key: key.to_string(),
+        key: key.into(),
     }
 }

@@ -4,12 +4,15 @@
 //! SAM writes none: the browser stops at the preflight.
 
 use std::collections::hash_map::Entry;
+use std::rc::Rc;
 use std::collections::{BTreeMap, HashMap};
 
 use super::invalid_mapping_expression::is_origin;
 use super::{Context, Output, Rule, RuleSpec};
 use crate::change::{Change, Value};
-use crate::cors::{authorizer_strictly, ApiCors, Authorizer, Cors, Operation, Setting};
+use crate::cors::{
+    authorizer_strictly, needed_headers, ApiCors, Authorizer, Cors, Setting, ANY_METHODS,
+};
 use crate::diagnostic::{
     Finding, Fix, FixReason, Reason, Refusal, Strategy, Warning, WarningKind, WrittenIn,
 };
@@ -856,7 +859,7 @@ fn needs_of<'t>(
     };
     let default_authorizer = match &facts.default_authorizer {
         Some(setting) if !setting.value.is_null() => match string_of(setting.value) {
-            Some(name) => named(name)?,
+            Some(name) => named(name)?.map(Rc::new),
             None => return Err("its `DefaultAuthorizer` is not a plain name".into()),
         },
         _ => None,
@@ -866,8 +869,9 @@ fn needs_of<'t>(
         .as_ref()
         .is_some_and(|setting| setting.value.is_truthy());
 
-    // Every route: its path, the request it makes, and whether it is an OPTIONS.
-    let mut routes: Vec<(String, Operation)> = Vec::new();
+    // Every route but the OPTIONS ones, as it is called. A large template has a route per
+    // event, and the headers of each would cost more than what makes them.
+    let mut routes: Vec<Route> = Vec::new();
     // Paths with their own OPTIONS: the body's `options` operation, or an OPTIONS event
     // (whose Lambda function answers, which the browser view does not judge).
     let mut options: BTreeMap<String, Option<(Node<'t>, Path, Span)>> = BTreeMap::new();
@@ -931,7 +935,7 @@ fn needs_of<'t>(
             }
             for (event, operation) in events.iter().zip(&cors.operations) {
                 let label = event.label();
-                let path = operation.path.clone().ok_or_else(|| {
+                let path = operation.path.ok_or_else(|| {
                     format!("the `Path` of event `{label}` is not a plain string")
                 })?;
                 if operation.method.is_empty() {
@@ -940,7 +944,7 @@ fn needs_of<'t>(
                     ));
                 }
                 if operation.method == "options" {
-                    options.entry(path).or_insert(None);
+                    options.entry(path.to_string()).or_insert(None);
                     continue;
                 }
                 // A null setting is no setting: SAM applies the API's own (`is not None`).
@@ -954,7 +958,7 @@ fn needs_of<'t>(
                 let api_key = setting("ApiKeyRequired").map_or(api_key, Node::is_truthy);
                 let authorizer = match setting("Authorizer") {
                     Some(name) => match string_of(name) {
-                        Some(name) => named(name)?,
+                        Some(name) => named(name)?.map(Rc::new),
                         None => {
                             return Err(format!(
                                 "the `Authorizer` of event `{label}` is not a plain name"
@@ -963,22 +967,21 @@ fn needs_of<'t>(
                     },
                     None => default_authorizer.clone(),
                 };
-                routes.push((
+                routes.push(Route {
                     path,
-                    Operation {
-                        api_key,
-                        authorizer,
-                        ..operation.clone()
-                    },
-                ));
+                    method: &operation.method,
+                    api_key,
+                    authorizer,
+                });
             }
         }
     }
 
     let mut sam: Vec<String> = Vec::new();
     let mut by_body: Vec<(String, Node<'t>, Path, Span, Vec<String>)> = Vec::new();
-    for (path, operation) in &routes {
-        let headers = headers_of(operation);
+    for route in &routes {
+        let path = route.path;
+        let headers = route.headers();
         if headers.is_empty() {
             continue;
         }
@@ -987,9 +990,13 @@ fn needs_of<'t>(
             Some(Some((node, setting, span))) => {
                 match by_body.iter_mut().find(|(p, ..)| p == path) {
                     Some((.., needed)) => add_all(needed, headers),
-                    None => {
-                        by_body.push((path.clone(), *node, setting.clone(), span.clone(), headers))
-                    }
+                    None => by_body.push((
+                        path.to_string(),
+                        *node,
+                        setting.clone(),
+                        span.clone(),
+                        headers,
+                    )),
                 }
                 continue;
             }
@@ -1020,13 +1027,13 @@ fn needs_of<'t>(
 
 /// The routes of a `DefinitionBody`: SAM gives each operation the API's `DefaultAuthorizer`
 /// and `ApiKeyRequired`, as it gives them to an event without `Auth`.
-fn body_routes<'t>(
+fn body_routes<'t: 'r, 'r>(
     body: Node<'t>,
     body_path: &Path,
     api_key: bool,
-    default_authorizer: &Option<Authorizer>,
+    default_authorizer: &Option<Rc<Authorizer>>,
     facts: &ApiFacts<'t>,
-    routes: &mut Vec<(String, Operation)>,
+    routes: &mut Vec<Route<'r>>,
     options: &mut BTreeMap<String, Option<(Node<'t>, Path, Span)>>,
 ) -> Result<(), String> {
     let unreadable = || "its `DefinitionBody` is not a mapping samfix can read".to_string();
@@ -1056,8 +1063,11 @@ fn body_routes<'t>(
             let lower = key.to_ascii_lowercase();
             let verb = match lower.as_str() {
                 "x-amazon-apigateway-any-method" => "any",
-                "get" | "put" | "post" | "delete" | "patch" | "head" | "options" => lower.as_str(),
-                _ => continue,
+                "options" => "options",
+                other => match ANY_METHODS.iter().find(|method| **method == other) {
+                    Some(method) => method,
+                    None => continue,
+                },
             };
             if key != lower {
                 return Err(format!("`{path}` writes the method `{key}` in capitals"));
@@ -1084,16 +1094,12 @@ fn body_routes<'t>(
                     "`{key} {path}` of its `DefinitionBody` sets its own `security`"
                 ));
             }
-            routes.push((
-                path.to_string(),
-                Operation {
-                    label: format!("{key} {path}"),
-                    path: Some(path.to_string()),
-                    method: verb.to_string(),
-                    api_key,
-                    authorizer: default_authorizer.clone(),
-                },
-            ));
+            routes.push(Route {
+                path,
+                method: verb,
+                api_key,
+                authorizer: default_authorizer.clone(),
+            });
         }
     }
     Ok(())
@@ -1200,14 +1206,34 @@ fn sibling(path: &str) -> String {
     }
 }
 
-/// The headers a browser's calls of this route send that need the preflight's permission,
-/// over every method it stands for.
-fn headers_of(operation: &Operation) -> Vec<String> {
-    let mut headers = Vec::new();
-    for method in operation.methods() {
-        add_all(&mut headers, operation.needed_headers(method));
+/// A route of an API, as a browser calls it.
+struct Route<'r> {
+    path: &'r str,
+    /// Lower case; `any` stands for every method.
+    method: &'r str,
+    api_key: bool,
+    /// Shared by every route that takes the API's default.
+    authorizer: Option<Rc<Authorizer>>,
+}
+
+impl Route<'_> {
+    /// The headers a browser's calls of the route send that need the preflight's
+    /// permission, over every method it stands for.
+    fn headers(&self) -> Vec<String> {
+        let methods = if self.method == "any" {
+            &ANY_METHODS[..]
+        } else {
+            std::slice::from_ref(&self.method)
+        };
+        let mut headers = Vec::new();
+        for method in methods {
+            add_all(
+                &mut headers,
+                needed_headers(method, self.api_key, self.authorizer.as_deref()),
+            );
+        }
+        headers
     }
-    headers
 }
 
 /// The headers of `needs` that the items `allowed` (lower case) do not allow: `*` allows

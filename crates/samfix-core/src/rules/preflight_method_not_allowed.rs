@@ -271,9 +271,14 @@ fn settle<'t>(template: &Template<'t>, rule: Rule, group: &Group<'_, 't>, output
 /// OPTIONS (an event, or an `options` operation in the body) is answered by that, not by
 /// `Cors`. The routes are the API's events, and its inline `DefinitionBody`'s operations:
 /// SAM adds the events to a body of the template's own only with `MergeDefinitions`.
-fn needs_of(template: &Template, api: &Api, facts: &ApiFacts) -> Result<BTreeSet<String>, String> {
-    let mut routes: Vec<(String, String)> = Vec::new();
-    let mut options: BTreeSet<String> = BTreeSet::new();
+fn needs_of<'t>(
+    template: &Template<'t>,
+    api: &Api<'t>,
+    facts: &ApiFacts,
+) -> Result<BTreeSet<String>, String> {
+    // Each route's path and method, as written: a large template has a route per event.
+    let mut routes: Vec<(&'t str, &'t str)> = Vec::new();
+    let mut options: BTreeSet<&'t str> = BTreeSet::new();
     let merge = api.node.and_then(|p| p.get("MergeDefinitions"));
     if merge.is_some_and(is_intrinsic) {
         return Err("its `MergeDefinitions` is an intrinsic function".into());
@@ -281,23 +286,28 @@ fn needs_of(template: &Template, api: &Api, facts: &ApiFacts) -> Result<BTreeSet
     let events_reach_body =
         facts.own_body.is_none() || merge.is_some_and(|merge| merge.is_truthy());
     for event in template.events_of(&api.id).filter(|_| events_reach_body) {
-        let label = event.label();
+        let not_plain = |key: &str| {
+            format!(
+                "the `{key}` of event `{}` is not a plain string",
+                event.label()
+            )
+        };
         let method = event
             .properties
             .value()
             .get("Method")
             .and_then(plain_text)
-            .ok_or_else(|| format!("the `Method` of event `{label}` is not a plain string"))?;
+            .ok_or_else(|| not_plain("Method"))?;
         let path = event
             .properties
             .value()
             .get("Path")
             .and_then(plain_text)
-            .ok_or_else(|| format!("the `Path` of event `{label}` is not a plain string"))?;
+            .ok_or_else(|| not_plain("Path"))?;
         if method.eq_ignore_ascii_case("options") {
-            options.insert(path.to_string());
+            options.insert(path);
         } else {
-            routes.push((path.to_string(), method.to_ascii_uppercase()));
+            routes.push((path, method));
         }
     }
     match facts.own_body {
@@ -313,30 +323,33 @@ fn needs_of(template: &Template, api: &Api, facts: &ApiFacts) -> Result<BTreeSet
     }
     let mut needs = BTreeSet::new();
     for (path, method) in routes {
-        let methods: Vec<&str> = match method.as_str() {
-            "ANY" | "X-AMAZON-APIGATEWAY-ANY-METHOD" => ANY_NEEDS.to_vec(),
-            method if SAFELISTED.contains(&method) => continue,
-            method => vec![method],
+        let is = |name: &str| method.eq_ignore_ascii_case(name);
+        let methods: Vec<String> = if is("ANY") || is("X-AMAZON-APIGATEWAY-ANY-METHOD") {
+            ANY_NEEDS.map(String::from).to_vec()
+        } else if SAFELISTED.iter().any(|safe| is(safe)) {
+            continue;
+        } else {
+            vec![method.to_ascii_uppercase()]
         };
-        if options.contains(&path) {
+        if options.contains(path) {
             continue;
         }
-        if options.contains(&sibling(&path)) {
+        if options.contains(sibling(path).as_str()) {
             return Err(format!(
                 "`{path}` has no OPTIONS but `{}` has one, and which answers the preflight depends on their order",
-                sibling(&path)
+                sibling(path)
             ));
         }
-        needs.extend(methods.into_iter().map(String::from));
+        needs.extend(methods);
     }
     Ok(needs)
 }
 
 /// The routes and the paths with their own `options` of an inline `DefinitionBody`.
-fn body_routes(
-    body: Node,
-    routes: &mut Vec<(String, String)>,
-    options: &mut BTreeSet<String>,
+fn body_routes<'t>(
+    body: Node<'t>,
+    routes: &mut Vec<(&'t str, &'t str)>,
+    options: &mut BTreeSet<&'t str>,
 ) -> Result<(), String> {
     if is_intrinsic(body) || body.resolved().as_map().is_none() {
         return Err("its `DefinitionBody` is not a mapping samfix can read".into());
@@ -371,9 +384,9 @@ fn body_routes(
                             "`{path}` of its `DefinitionBody` has an `options` under `Fn::If`"
                         ));
                     }
-                    options.insert(path.to_string());
+                    options.insert(path);
                 } else {
-                    routes.push((path.to_string(), lower.to_ascii_uppercase()));
+                    routes.push((path, key));
                 }
             }
         }

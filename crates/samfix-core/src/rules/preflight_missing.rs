@@ -113,7 +113,7 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
                 } else {
                     format!("none: no `Cors` reaches `{}`, though {intent}", api.id)
                 },
-                events: route.events.clone(),
+                events: route.events.as_slice().into(),
                 fix: None,
                 refusal: None,
             };
@@ -181,14 +181,14 @@ fn routes_of<'t>(
     replaced: bool,
 ) -> Option<Vec<Route>> {
     let mut routes: Vec<Route> = Vec::new();
-    let operations: HashMap<&str, &Operation> = cors
+    let operations: HashMap<(&str, &str), &Operation> = cors
         .operations
         .iter()
-        .map(|operation| (operation.label.as_str(), operation))
+        .map(|operation| ((operation.owner, operation.event), operation))
         .collect();
     let sends_header = |event: &ApiEvent<'_>, method: &str| {
         operations
-            .get(event.label().as_str())
+            .get(&(event.owner, event.name))
             .map(|operation| !operation.needed_headers(method).is_empty())
     };
     // The events whose routes SAM writes into the body, and the others, which only put their
@@ -455,11 +455,12 @@ fn body_read_needs_preflight<'t>(
         return false;
     };
     let operation = Operation {
-        label: String::new(),
+        owner: "",
+        event: "",
         path: None,
         method: "get".into(),
         api_key: false,
-        authorizer: Some(authorizer_strictly(template, api, name)),
+        authorizer: Some(std::rc::Rc::new(authorizer_strictly(template, api, name))),
     };
     !operation.needed_headers("get").is_empty()
 }

@@ -13,7 +13,7 @@ use crate::cors::{
     path_item_variants, quoted_list, shown_method, shown_setting, ApiCors, Intent, ANY_METHODS,
     BODY_ANY_METHOD, INTENT_READS,
 };
-use crate::diagnostic::{Finding, Reason, WrittenIn};
+use crate::diagnostic::{EventLabels, Finding, Reason, WrittenIn};
 use crate::model::{child, is_intrinsic, Api, ApiEvent, Template};
 use crate::parse::{Node, Path, Seg};
 
@@ -101,7 +101,7 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
                             written_in: WrittenIn::Api(api.id.clone()),
                             preflight: preflight.clone(),
                             // The body's own operation: no event makes it.
-                            events: Vec::new(),
+                            events: EventLabels::default(),
                             fix: None,
                             refusal: None,
                         };
@@ -259,7 +259,7 @@ fn state_machine_route(
         setting: shown_setting(&event.properties_path()),
         written_in: WrittenIn::Api(api.id.clone()),
         preflight: preflight.to_string(),
-        events: vec![event.label()],
+        events: [event.label()].into(),
         fix: None,
         refusal: None,
     };
