@@ -4,7 +4,8 @@
     python3 benches/run.py [--quick] [--samfix PATH] [--out FILE]
 
 1. batch: samfix over every corpus template in one process (check, and --write on a fresh
-   copy) against ruamel_fix.py --batch --config tuned over the same files;
+   copy) against ruamel_fix.py --batch --config tuned over the same files, in rounds that
+   take turns;
 2. one template, one process (the pre-commit case), median of many runs;
 3. generated templates of about 0.1, 1 and 10 MB: samfix check and --diff against the
    parse-only floor (benches/parse_floor.rs), wall time and peak memory;
@@ -44,8 +45,10 @@ class Settings:
 
     def __init__(self, quick):
         self.quick = quick
-        self.batch_runs, self.batch_warmup = (5, 1) if quick else (20, 3)
-        self.ruamel_batch_runs, self.ruamel_batch_warmup = (1, 0) if quick else (3, 1)
+        # Rounds of one ruamel batch (seconds) and a few samfix batches of each mode
+        # (milliseconds), the first round a warmup; see `batch`.
+        self.batch_rounds, self.batch_warmup_rounds = (2, 0) if quick else (3, 1)
+        self.batch_runs_per_round = 5 if quick else 8
         self.single_runs, self.single_warmup = (50, 5) if quick else (300, 20)
         self.ruamel_single_runs, self.ruamel_single_warmup = (5, 1) if quick else (20, 2)
         self.sizes = SIZES[:2] if quick else SIZES
@@ -153,6 +156,11 @@ def corpus_templates(shared):
 
 def hyperfine(command, runs, warmup, work, prepare=None):
     """Median wall time in seconds of `command` (a list of words), run without a shell."""
+    return statistics.median(hyperfine_times(command, runs, warmup, work, prepare))
+
+
+def hyperfine_times(command, runs, warmup, work, prepare=None):
+    """The wall time in seconds of each of `runs` runs of `command`, as `hyperfine`."""
     export = os.path.join(work, "hyperfine.json")
     args = [
         "hyperfine",
@@ -173,7 +181,7 @@ def hyperfine(command, runs, warmup, work, prepare=None):
     if done.returncode != 0:
         sys.exit(f"hyperfine failed on {shlex.join(command)}:\n{done.stderr}")
     with open(export, encoding="utf-8") as fh:
-        return json.load(fh)["results"][0]["median"]
+        return json.load(fh)["results"][0]["times"]
 
 
 def interleaved(commands, runs, warmup):
@@ -326,12 +334,27 @@ def batch(table, notes, cfg, samfix, python, shared, work):
     )
     notes.append(f"batch: samfix --write changes {fixed} of the {len(files)} corpus templates")
 
-    check = hyperfine([samfix, "--check", *files], cfg.batch_runs, cfg.batch_warmup, work)
-    write = hyperfine(
-        [samfix, "--write", *copies], cfg.batch_runs, cfg.batch_warmup, work, prepare=restore
-    )
-    progress("batch: ruamel_fix.py (seconds per run)")
-    baseline = hyperfine(ruamel, cfg.ruamel_batch_runs, cfg.ruamel_batch_warmup, work)
+    # The two sides take seconds and milliseconds, and this machine's speed drifts over
+    # seconds: each round runs ruamel once and then samfix a few times in each mode, so that
+    # drift falls on both sides of the ratio alike, as in `interleaved`.
+    samples = {"ruamel": [], "check": [], "--write": []}
+    runs = cfg.batch_runs_per_round
+    for round_ in range(cfg.batch_warmup_rounds + cfg.batch_rounds):
+        progress(f"batch: round {round_ + 1} of {cfg.batch_warmup_rounds + cfg.batch_rounds}")
+        start = time.perf_counter()
+        subprocess.run(ruamel, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ruamel_time = time.perf_counter() - start
+        check_times = hyperfine_times([samfix, "--check", *files], runs, 1, work)
+        write_times = hyperfine_times(
+            [samfix, "--write", *copies], runs, 1, work, prepare=restore
+        )
+        if round_ >= cfg.batch_warmup_rounds:
+            samples["ruamel"].append(ruamel_time)
+            samples["check"] += check_times
+            samples["--write"] += write_times
+    baseline = statistics.median(samples["ruamel"])
+    check = statistics.median(samples["check"])
+    write = statistics.median(samples["--write"])
     label = f"batch, {len(files)} templates ({fmt_bytes(total)}), one process"
     for mode, t in (("check", check), ("--write", write)):
         ratio = baseline / t
@@ -620,9 +643,10 @@ def main():
     if cfg.quick:
         lines.append("- --quick: fewer runs and no 10 MB template; its targets were not measured")
     lines.append(
-        "- medians: hyperfine runs for the corpus and the 0.1 MB template; for 1 MB and up and "
-        "the growth rows, rounds that run each command once in turn, so that drift falls on both "
-        "sides of a ratio alike; "
+        "- medians: for the corpus, rounds of one ruamel batch and a few hyperfine runs of each "
+        "samfix mode; for the 0.1 MB template, hyperfine runs; for 1 MB and up and the growth "
+        "rows, rounds that run each command once in turn; rounds let drift fall on both sides "
+        "of a ratio alike; "
         f"peak memory is GNU time's maximum RSS; {elapsed:.0f} s in all"
     )
     lines.append("")
