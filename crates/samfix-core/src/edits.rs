@@ -132,9 +132,18 @@ pub(crate) fn compose(before: &str, first: &[Edit], second: &[Edit]) -> Option<V
     // A middle position outside the landed regions (or on their edge) in `before`; inside
     // one, the start or end of what that region replaced. (An edge that two readings share
     // is widened by the merging below, which takes in the region it touches.)
+    // The landed regions are in order and apart, as the edits were: those that end by a
+    // position are the ones before it, and only the next can hold it. Their shifts are
+    // summed once, so each lookup is a binary search, not a scan of every edit.
+    let mut shifts = Vec::with_capacity(landed.len() + 1);
+    shifts.push(0isize);
+    for (middle_range, before_range) in &landed {
+        let total = shifts[shifts.len() - 1];
+        shifts.push(total + middle_range.len() as isize - before_range.len() as isize);
+    }
     let back = |position: usize, is_end: bool| -> usize {
-        let mut shift = 0isize;
-        for (middle_range, before_range) in &landed {
+        let before = landed.partition_point(|(middle_range, _)| middle_range.end <= position);
+        if let Some((middle_range, before_range)) = landed.get(before) {
             if middle_range.start < position && position < middle_range.end {
                 return if is_end {
                     before_range.end
@@ -142,11 +151,8 @@ pub(crate) fn compose(before: &str, first: &[Edit], second: &[Edit]) -> Option<V
                     before_range.start
                 };
             }
-            if middle_range.end <= position {
-                shift += middle_range.len() as isize - before_range.len() as isize;
-            }
         }
-        (position as isize - shift) as usize
+        (position as isize - shifts[before]) as usize
     };
     // Regions of the middle text that either pass touches, merged where they meet.
     let mut regions: Vec<(Range<usize>, Range<usize>)> = landed.clone();

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use indexmap::IndexMap;
+
 use super::{Context, Output, Rule, RuleSpec};
 use crate::change::{Change, Value};
 use crate::cors::{authorizer_strictly, cors_intent, ApiCors, Authorizer, Cors};
@@ -152,17 +154,13 @@ fn check<'t>(context: &Context<'_, 't>) -> Output<'t> {
     }
 
     let mut output = Output::default();
-    let mut places: Vec<&WrittenIn> = Vec::new();
-    for hit in &hits {
-        if !places.contains(&&hit.place) {
-            places.push(&hit.place);
-        }
+    // The hits of each place, places in the order they first come.
+    let mut places: IndexMap<&WrittenIn, Vec<usize>> = IndexMap::new();
+    for (index, hit) in hits.iter().enumerate() {
+        places.entry(&hit.place).or_default().push(index);
     }
     let mut findings: Vec<Finding> = hits.iter().map(|hit| hit.finding.clone()).collect();
-    for place in places {
-        let group: Vec<usize> = (0..hits.len())
-            .filter(|&i| hits[i].place == *place)
-            .collect();
+    for (place, group) in places {
         let api_ids: Vec<String> = group.iter().map(|&i| hits[i].finding.api.clone()).collect();
         let outcome = plan(context, &apis, &resources, place, &group, &hits);
         let first = &hits[group[0]].finding;

@@ -5,6 +5,7 @@
 //! the template and the [`Facts`] every rule shares, and returns its findings, each with a
 //! fix (changes to the template's values) or a typed reason it needs a human.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -254,11 +255,15 @@ pub(crate) fn run<'t>(
         plan.warnings.extend(output.warnings);
         plan.holders.extend(output.holders);
     }
+    // Findings come in template order of their APIs; a template may have thousands of each.
+    let mut positions: HashMap<&str, usize> = HashMap::with_capacity(template.apis.len());
+    for (index, api) in template.apis.iter().enumerate() {
+        positions.entry(api.id.as_str()).or_insert(index);
+    }
     let api_index = |finding: &Finding| {
-        template
-            .apis
-            .iter()
-            .position(|api| api.id == finding.api)
+        positions
+            .get(finding.api.as_str())
+            .copied()
             .unwrap_or(usize::MAX)
     };
     plan.findings
