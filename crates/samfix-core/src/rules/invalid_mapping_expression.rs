@@ -958,7 +958,10 @@ fn calls(
     }
     let mut calls = Vec::new();
     for operation in &cors.operations {
-        if matches!(operation.authorizer.as_deref(), Some(crate::cors::Authorizer::Unknown)) {
+        if matches!(
+            operation.authorizer.as_deref(),
+            Some(crate::cors::Authorizer::Unknown)
+        ) {
             return Err(format!(
                 "the authorizer of `{}` is unknown",
                 operation.label()

@@ -4,8 +4,8 @@
 //! SAM writes none: the browser stops at the preflight.
 
 use std::collections::hash_map::Entry;
-use std::rc::Rc;
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use super::invalid_mapping_expression::is_origin;
 use super::{Context, Output, Rule, RuleSpec};
