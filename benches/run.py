@@ -47,7 +47,7 @@ class Settings:
         self.quick = quick
         # Rounds of one ruamel batch (seconds) and a few samfix batches of each mode
         # (milliseconds), the first round a warmup; see `batch`.
-        self.batch_rounds, self.batch_warmup_rounds = (2, 0) if quick else (5, 1)
+        self.batch_rounds, self.batch_warmup_rounds = (3, 0) if quick else (5, 1)
         self.batch_runs_per_round = 5 if quick else 10
         self.single_runs, self.single_warmup = (50, 5) if quick else (300, 20)
         self.ruamel_single_runs, self.ruamel_single_warmup = (5, 1) if quick else (20, 2)
