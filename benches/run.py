@@ -194,10 +194,24 @@ def interleaved(commands, runs, warmup):
     for round_ in range(warmup + runs):
         for name, command in commands.items():
             start = time.perf_counter()
-            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            timed_run(command)
             if round_ >= warmup:
                 samples[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+# No run here takes a minute; one that hangs would otherwise hold CI until its own limit.
+RUN_TIMEOUT = 600
+
+
+def timed_run(command):
+    """Runs `command` for its time alone, its output discarded; a hang is an error."""
+    try:
+        subprocess.run(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=RUN_TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        sys.exit(f"{shlex.join(command[:2])} ... ran past {RUN_TIMEOUT} s")
 
 
 def memory_dir():
@@ -342,7 +356,7 @@ def batch(table, notes, cfg, samfix, python, shared, work):
     for round_ in range(cfg.batch_warmup_rounds + cfg.batch_rounds):
         progress(f"batch: round {round_ + 1} of {cfg.batch_warmup_rounds + cfg.batch_rounds}")
         start = time.perf_counter()
-        subprocess.run(ruamel, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        timed_run(ruamel)
         ruamel_time = time.perf_counter() - start
         check_times = hyperfine_times([samfix, "--check", *files], runs, 1, work)
         write_times = hyperfine_times(
