@@ -308,11 +308,14 @@ impl<'t> Template<'t> {
     /// The labels (`Owner.Event`) of the events that target `api_id`, in template order, as
     /// findings list them.
     pub fn event_labels(&self, api_id: &str) -> EventLabels {
+        if let Some(labels) = self.labels_by_api.borrow().get(api_id) {
+            return labels.clone();
+        }
+        let labels: EventLabels = self.events_of(api_id).map(ApiEvent::label).collect();
         self.labels_by_api
             .borrow_mut()
-            .entry(api_id.to_string())
-            .or_insert_with(|| self.events_of(api_id).map(ApiEvent::label).collect())
-            .clone()
+            .insert(api_id.to_string(), labels.clone());
+        labels
     }
 
     /// The labels [`Template::event_labels`] made, by API: for a template read again after

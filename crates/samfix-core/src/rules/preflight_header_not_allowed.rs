@@ -934,14 +934,17 @@ fn needs_of<'t>(
                 return Err("an event's `Auth` is an intrinsic function".into());
             }
             for (event, operation) in events.iter().zip(&cors.operations) {
-                let label = event.label();
-                let path = operation.path.ok_or_else(|| {
-                    format!("the `Path` of event `{label}` is not a plain string")
-                })?;
+                // The label is made only for a message: a large template has an event per
+                // route.
+                let not_plain = |key: &str| {
+                    format!(
+                        "the `{key}` of event `{}` is not a plain string",
+                        event.label()
+                    )
+                };
+                let path = operation.path.ok_or_else(|| not_plain("Path"))?;
                 if operation.method.is_empty() {
-                    return Err(format!(
-                        "the `Method` of event `{label}` is not a plain string"
-                    ));
+                    return Err(not_plain("Method"));
                 }
                 if operation.method == "options" {
                     options.entry(path.to_string()).or_insert(None);
@@ -961,7 +964,8 @@ fn needs_of<'t>(
                         Some(name) => named(name)?.map(Rc::new),
                         None => {
                             return Err(format!(
-                                "the `Authorizer` of event `{label}` is not a plain name"
+                                "the `Authorizer` of event `{}` is not a plain name",
+                                event.label()
                             ))
                         }
                     },
